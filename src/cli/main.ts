@@ -1,0 +1,37 @@
+/**
+ * The `cascade` command. Each subcommand lives in its own file under commands/ and registers
+ * itself on the program; this file only wires them up and maps failures to exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands';
+import { CliError } from './errors';
+import { packageVersion } from '../version';
+
+export function buildProgram(): Command {
+  const program = new Command('cascade')
+    .description('LLM routing orchestrator on Temporal')
+    .version(packageVersion())
+    .showHelpAfterError()
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return err.exitCode;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`cascade: ${err.message}\n`);
+      return err.exitCode;
+    }
+    throw err;
+  }
+}

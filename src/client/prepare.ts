@@ -1,0 +1,60 @@
+/**
+ * From a raw request to a workflow input: validate the request, resolve its task's policy into
+ * a snapshot, and refuse anything that cannot run (unknown task, invalid schema) with a clear
+ * error before any workflow exists.
+ */
+import type { LoadedConfig } from '../config/load';
+import type { CascadeInput } from '../router/cascade-input';
+import { compileJsonSchema, InvalidJsonSchemaError } from '../router/json-schema';
+import { buildPolicySnapshot } from '../router/policy';
+import { parseRequest, RequestError } from './request';
+
+export function prepareCascade(raw: unknown, loaded: LoadedConfig): CascadeInput {
+  const request = parseRequest(raw);
+  const { config, version } = loaded;
+  const task = request.task ?? config.defaultTask;
+  if (!task) {
+    throw new RequestError(request.id, [
+      { path: 'task', message: 'no task given and the config has no defaultTask' },
+    ]);
+  }
+  if (!Object.hasOwn(config.tasks, task)) {
+    throw new RequestError(request.id, [
+      {
+        path: 'task',
+        message: `unknown task "${task}"; configured tasks: ${Object.keys(config.tasks).join(', ')}`,
+      },
+    ]);
+  }
+  const policy = buildPolicySnapshot(config, version, task);
+  if (policy.route === 'latency-budget') {
+    throw new RequestError(request.id, [
+      {
+        path: 'task',
+        message: `task "${task}" uses route latency-budget, which this version cannot dispatch yet`,
+      },
+    ]);
+  }
+  if (request.responseSchema) {
+    try {
+      compileJsonSchema(request.responseSchema);
+    } catch (err) {
+      if (!(err instanceof InvalidJsonSchemaError)) throw err;
+      throw new RequestError(request.id, [
+        { path: 'responseSchema', message: `invalid JSON Schema: ${err.message}` },
+      ]);
+    }
+    policy.responseSchema = request.responseSchema;
+  }
+  return {
+    request: {
+      id: request.id,
+      task,
+      messages: request.messages,
+      ...(request.latencyBudgetMs !== undefined ? { latencyBudgetMs: request.latencyBudgetMs } : {}),
+      ...(request.retryOf ? { retryOf: request.retryOf } : {}),
+      ...(request.metadata ? { metadata: request.metadata } : {}),
+    },
+    policy,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The shape of cascade.config.yaml, as zod schemas. Cross-field rules (a rung names a known
+ * model, a route has the rungs it needs, a response schema compiles) live in validate.ts so
+ * each error can name the exact path that is wrong.
+ */
+import { z } from 'zod';
+
+/** Model ids appear in task-queue names (`cascade-model-<modelId>`) and metric labels. */
+export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/:]{0,127}$/;
+const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,127}$/;
+
+export const ROUTES = ['static', 'direct-small', 'cascade', 'latency-budget'] as const;
+export type Route = (typeof ROUTES)[number];
+
+export const CONFIDENCE_SOURCES = [
+  'answer_logprob', // log-probability of the answer token (single-token answers: a letter, a label)
+  'mean_logprob', // mean token log-probability of the answer
+  'min_logprob', // least likely token of the answer
+  'self_check', // a second call asks the same model "is this answer right?"; P(yes)
+] as const;
+export type ConfidenceSource = (typeof CONFIDENCE_SOURCES)[number];
+
+const positiveMs = z.number().int().positive();
+
+export const pricingSchema = z.strictObject({
+  /** USD per million input (prompt) tokens. */
+  inputPerMTok: z.number().nonnegative(),
+  /** USD per million output (completion) tokens. */
+  outputPerMTok: z.number().nonnegative(),
+});
+
+export const modelSchema = z.strictObject({
+  provider: z.enum(['openai-compatible']),
+  /** Base URL of the OpenAI-compatible API, including `/v1`. */
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  /** The model name sent to the endpoint; defaults to the model id. */
+  model: z.string().min(1).optional(),
+  /** Name of the environment variable that holds the API key (never the key itself). */
+  apiKeyEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name such as OPENAI_API_KEY')
+    .optional(),
+  pricing: pricingSchema,
+  /** Per-attempt HTTP timeout. */
+  timeoutMs: positiveMs.default(60_000),
+  /** Concurrent calls this endpoint accepts (the worker slots of its task queue). */
+  concurrency: z.number().int().positive().max(1024).default(8),
+  /** Whether the endpoint returns token logprobs (OpenAI, vLLM, llama.cpp do; many proxies do not). */
+  logprobs: z.boolean().default(true),
+});
+export type ModelConfig = z.infer<typeof modelSchema>;
+
+export const rungSchema = z.strictObject({
+  model: z.string().min(1),
+  /** Calibrated P(correct) the rung's answer must reach to stand (cascade route). */
+  threshold: z.number().min(0).max(1).optional(),
+  confidence: z.enum(CONFIDENCE_SOURCES).optional(),
+});
+export type RungConfig = z.infer<typeof rungSchema>;
+
+export const limitsSchema = z.strictObject({
+  /** Attempts per rung, the first included (transient failures only are retried). */
+  maxAttemptsPerRung: z.number().int().min(1).max(20).default(3),
+  /** Spend cap for one request across all calls, in USD. */
+  maxSpendUsd: z.number().positive().default(1),
+  /** Wall-clock budget of one request, retries and backoff included. */
+  deadlineMs: positiveMs.default(120_000),
+  /** First retry backoff; doubles each attempt up to maxBackoffMs, unless Retry-After says more. */
+  initialBackoffMs: positiveMs.default(500),
+  maxBackoffMs: positiveMs.default(10_000),
+});
+export type LimitsConfig = z.infer<typeof limitsSchema>;
+
+export const taskSchema = z.strictObject({
+  route: z.enum(ROUTES),
+  rungs: z.array(rungSchema).min(1),
+  /** JSON Schema the answer must satisfy (required for direct-small). */
+  responseSchema: z.record(z.string(), z.unknown()).optional(),
+  limits: limitsSchema.prefault({}),
+  description: z.string().optional(),
+});
+export type TaskConfig = z.infer<typeof taskSchema>;
+
+export const configSchema = z.strictObject({
+  temporal: z
+    .strictObject({
+      namespace: z.string().min(1).default('default'),
+      /** USD per Temporal action (Temporal Cloud bills per action; 0 when self-hosted cost is counted elsewhere). */
+      costPerAction: z.number().nonnegative().default(0),
+    })
+    .prefault({}),
+  models: z.record(z.string().regex(MODEL_ID, 'model ids are letters, digits and . _ - / :'), modelSchema),
+  tasks: z.record(z.string().regex(TASK_ID, 'task ids are letters, digits and . _ - /'), taskSchema),
+  /** The task used when a request names none (e.g. rows of ../shared/data whose task is unknown). */
+  defaultTask: z.string().optional(),
+});
+export type CascadeConfig = z.infer<typeof configSchema>;

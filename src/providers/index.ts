@@ -1,0 +1,27 @@
+/** The provider layer: model clients, their error classification, usage and cost. */
+export * from './types';
+export { costUsd, type Pricing } from './cost';
+export {
+  retryAfterMs,
+  parseRetryAfterHeader,
+  parseRetryAfterMs,
+  headerValue,
+  type HeaderSource,
+} from './retry-after';
+export {
+  classifyFailure,
+  classifyStatus,
+  isContextLengthError,
+  isAbortError,
+  redactSecrets,
+  displayEndpoint,
+  MalformedResponseError,
+  type FailureContext,
+} from './classify';
+export {
+  OpenAICompatibleProvider,
+  NO_KEY_PLACEHOLDER,
+  DERIVED_HEADER,
+  type OpenAICompatibleOptions,
+} from './openai-compatible';
+export { createProvider, providerFor, type CreateProviderOptions } from './registry';

@@ -1,0 +1,271 @@
+/**
+ * A client for any endpoint speaking OpenAI's Chat Completions protocol: OpenAI itself, vLLM,
+ * Ollama, llama.cpp, LiteLLM, OpenRouter, and the recorded-model server the tests run against.
+ * It makes exactly one HTTP attempt per `call`: the workflow owns retries (DESIGN.md, "Call
+ * model"), so each attempt is its own event in history with its own cost and error class.
+ */
+import OpenAI from 'openai';
+import { type ModelConfig } from '../config/schema';
+import { MalformedResponseError, classifyFailure } from './classify';
+import { costUsd } from './cost';
+import {
+  type ChatMessage,
+  type ModelCallRequest,
+  type ModelCallResult,
+  type ModelProvider,
+  ProviderError,
+  type ResponseFormat,
+  type TokenLogprob,
+  type Usage,
+} from './types';
+
+export interface OpenAICompatibleOptions {
+  /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
+  apiKey?: string;
+  /** A fetch to use instead of the global one (proxies, tests). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * The SDK refuses to start without a credential, but local endpoints (vLLM, Ollama, llama.cpp,
+ * the recorded-model server) take none and ignore the Authorization header. A visible
+ * placeholder is sent rather than reading OPENAI_API_KEY behind the config's back.
+ */
+export const NO_KEY_PLACEHOLDER = 'unused';
+
+/** Response header in which an endpoint lists fields it derived rather than observed. */
+export const DERIVED_HEADER = 'x-recorded-derived';
+
+/** What the capturing fetch saw of the response, for failures the SDK reports without it. */
+interface Seen {
+  status?: number;
+  headers?: Headers;
+  errorBody?: string;
+}
+
+/** Error bodies kept for classification: a message and a code fit easily; an HTML page need not. */
+const MAX_ERROR_BODY_CHARS = 4096;
+
+export class OpenAICompatibleProvider implements ModelProvider {
+  private readonly client: OpenAI;
+  private readonly baseFetch: typeof fetch;
+  private readonly secrets: string[];
+
+  constructor(
+    readonly modelId: string,
+    private readonly config: ModelConfig,
+    opts: OpenAICompatibleOptions = {},
+  ) {
+    this.baseFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.secrets = opts.apiKey ? [opts.apiKey] : [];
+    this.client = new OpenAI({
+      baseURL: config.baseUrl,
+      apiKey: opts.apiKey ?? NO_KEY_PLACEHOLDER,
+      // Retries belong to the workflow, where each attempt is recorded and backs off durably.
+      maxRetries: 0,
+      timeout: config.timeoutMs,
+      // Everything the SDK would otherwise read from OPENAI_* variables is pinned here: keys and
+      // settings come from the config and the registry only (DESIGN.md, "Ports and environment").
+      organization: null,
+      project: null,
+      adminAPIKey: null,
+      webhookSecret: null,
+      // Failures are classified and reported by the caller; the SDK's console logging is noise.
+      logLevel: 'off',
+    });
+  }
+
+  async call(request: ModelCallRequest): Promise<ModelCallResult> {
+    const started = performance.now();
+    const seen: Seen = {};
+    // The SDK's `timeout` stops at the response headers; a body that stalls would hang for ever.
+    // This deadline covers the whole attempt and is told apart from the caller's own abort.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.config.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+    try {
+      const { data, response } = await this.client
+        // A client per call only to give its fetch a place to note what it saw; cheap, and
+        // connections are pooled by the global dispatcher, not by the client.
+        .withOptions({ fetch: this.capturingFetch(seen) })
+        .chat.completions.create(this.body(request), { signal, headers: request.headers })
+        .withResponse();
+      return this.result(data as unknown, response.headers, performance.now() - started);
+    } catch (err) {
+      // A deliberate abort (activity cancellation) is not a model failure: let the caller see it.
+      if (request.signal?.aborted) throw err;
+      throw new ProviderError(
+        classifyFailure(err, {
+          modelId: this.modelId,
+          baseUrl: this.config.baseUrl,
+          latencyMs: performance.now() - started,
+          nowMs: Date.now(),
+          timedOut: deadline.signal.aborted,
+          timeoutMs: this.config.timeoutMs,
+          responseStatus: seen.status,
+          responseHeaders: seen.headers,
+          responseBody: seen.errorBody,
+          secrets: this.secrets,
+        }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private capturingFetch(seen: Seen): typeof fetch {
+    const base = this.baseFetch;
+    return async (input, init) => {
+      const response = await base(input, init);
+      seen.status = response.status;
+      seen.headers = response.headers;
+      if (!response.ok) {
+        // The SDK keeps only OpenAI-shaped error bodies ({ error: {...} }); vLLM's and FastAPI's
+        // shapes would lose their message, so keep the raw text for classification.
+        const text = await response
+          .clone()
+          .text()
+          .catch(() => undefined);
+        seen.errorBody = text?.slice(0, MAX_ERROR_BODY_CHARS);
+      }
+      return response;
+    };
+  }
+
+  private body(request: ModelCallRequest): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {
+    // Logprobs only when asked for and the endpoint supports them: proxies that do not may reject
+    // the parameter outright. top_logprobs implies logprobs in OpenAI's protocol.
+    const wantLogprobs =
+      this.config.logprobs && (request.logprobs === true || (request.topLogprobs ?? 0) > 0);
+    return {
+      model: this.config.model ?? this.modelId,
+      messages: request.messages.map(toMessage),
+      ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
+      ...(request.temperature !== undefined && { temperature: request.temperature }),
+      ...(wantLogprobs && { logprobs: true }),
+      ...(wantLogprobs && request.topLogprobs !== undefined && { top_logprobs: request.topLogprobs }),
+      ...(request.responseFormat && { response_format: toResponseFormat(request.responseFormat) }),
+    };
+  }
+
+  private result(data: unknown, headers: Headers, latencyMs: number): ModelCallResult {
+    if (!isObj(data)) {
+      // The SDK hands back text for a non-JSON content type and undefined for an empty body.
+      throw new MalformedResponseError(`body is not a JSON object (got ${describe(data)})`, 200);
+    }
+    const derived = new Set(parseList(headers.get(DERIVED_HEADER)));
+    const read = readUsage(data['usage']);
+    // Some local servers omit usage. Failing every call would make them unusable; reporting 0 as
+    // if observed would hide the cost. So: tokens 0, and "usage" flagged as derived, which the
+    // trace and ledger carry as "cost unknown" rather than "free".
+    if (read.missing) derived.add('usage');
+    const usage = read.usage;
+    const cost = costUsd(usage, this.config.pricing);
+    const billed = { ...usage, costUsd: cost };
+
+    const choices = data['choices'];
+    if (!Array.isArray(choices) || choices.length === 0) {
+      throw new MalformedResponseError('response has no choices', 200, billed);
+    }
+    const choice: unknown = choices[0];
+    const message = isObj(choice) ? choice['message'] : undefined;
+    const content = isObj(message) ? message['content'] : undefined;
+    if (typeof content !== 'string') {
+      const refusal =
+        isObj(message) && typeof message['refusal'] === 'string' ? ` (refusal: ${message['refusal']})` : '';
+      throw new MalformedResponseError(`first choice has no message content${refusal}`, 200, billed);
+    }
+    const finish = isObj(choice) ? choice['finish_reason'] : undefined;
+    return {
+      modelId: this.modelId,
+      answer: content,
+      finishReason: typeof finish === 'string' ? finish : null,
+      logprobs: readLogprobs(isObj(choice) ? choice['logprobs'] : undefined, billed),
+      usage,
+      costUsd: cost,
+      latencyMs,
+      derivedFields: [...derived],
+    };
+  }
+}
+
+function toMessage(m: ChatMessage): OpenAI.Chat.ChatCompletionMessageParam {
+  switch (m.role) {
+    case 'system':
+      return { role: 'system', content: m.content };
+    case 'user':
+      return { role: 'user', content: m.content };
+    case 'assistant':
+      return { role: 'assistant', content: m.content };
+  }
+}
+
+function toResponseFormat(
+  rf: ResponseFormat,
+): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming['response_format'] {
+  if (rf.type === 'json_object') return { type: 'json_object' };
+  return {
+    type: 'json_schema',
+    json_schema: { name: rf.name, schema: rf.schema, ...(rf.strict !== undefined && { strict: rf.strict }) },
+  };
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'an empty body';
+  if (typeof v === 'string') return `text "${v.slice(0, 60)}${v.length > 60 ? '...' : ''}"`;
+  return Array.isArray(v) ? 'an array' : typeof v;
+}
+
+function parseList(header: string | null): string[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+function readUsage(raw: unknown): { usage: Usage; missing: boolean } {
+  const u = isObj(raw) ? raw : {};
+  const tokensIn = u['prompt_tokens'];
+  const tokensOut = u['completion_tokens'];
+  return {
+    usage: { tokensIn: isCount(tokensIn) ? tokensIn : 0, tokensOut: isCount(tokensOut) ? tokensOut : 0 },
+    missing: !isCount(tokensIn) || !isCount(tokensOut),
+  };
+}
+
+function readToken(raw: unknown): { token: string; logprob: number } | null {
+  if (!isObj(raw)) return null;
+  const { token, logprob } = raw;
+  return typeof token === 'string' && typeof logprob === 'number' && Number.isFinite(logprob)
+    ? { token, logprob }
+    : null;
+}
+
+/**
+ * `choices[0].logprobs.content` as TokenLogprob[], or null when the endpoint sent none.
+ * Entries that are present but unreadable fail the call: a confidence computed from a
+ * half-read list would be wrong without anyone knowing.
+ */
+function readLogprobs(raw: unknown, billed: Usage & { costUsd: number }): TokenLogprob[] | null {
+  const content = isObj(raw) ? raw['content'] : undefined;
+  if (!Array.isArray(content)) return null;
+  return content.map((entry: unknown, i) => {
+    const head = readToken(entry);
+    const topRaw = isObj(entry) ? (entry['top_logprobs'] ?? []) : [];
+    const top = Array.isArray(topRaw) ? topRaw.map(readToken) : [null];
+    if (!head || top.some((t) => t === null)) {
+      throw new MalformedResponseError(
+        `logprobs entry ${i} is not { token, logprob, top_logprobs }`,
+        200,
+        billed,
+      );
+    }
+    return { ...head, top: top as { token: string; logprob: number }[] };
+  });
+}

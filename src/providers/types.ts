@@ -1,0 +1,118 @@
+/**
+ * The provider layer's vocabulary: what a model call takes, what it returns, and how it fails.
+ * Activities turn a ProviderError into a Temporal ApplicationFailure whose details carry these
+ * fields, so the workflow (which drives retries) can decide from recorded data alone.
+ */
+
+/**
+ * Error classes of the Contracts. Retryable ones are transient (the same call may succeed
+ * later); the others fail the rung at once. `config_error` (401/403) is never retried and never
+ * silently escalated past: it means a key or permission is wrong and an operator must act.
+ */
+export const ERROR_CLASSES = [
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'connection',
+  'malformed_response',
+  'bad_request',
+  'not_found',
+  'context_length',
+  'config_error',
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+export const RETRYABLE_ERROR_CLASSES: ReadonlySet<ErrorClass> = new Set<ErrorClass>([
+  'rate_limited',
+  'server_error',
+  'timeout',
+  'connection',
+  'malformed_response',
+]);
+
+export function isRetryable(errorClass: ErrorClass): boolean {
+  return RETRYABLE_ERROR_CLASSES.has(errorClass);
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export type ResponseFormat =
+  | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean }
+  | { type: 'json_object' };
+
+export interface ModelCallRequest {
+  messages: ChatMessage[];
+  maxTokens?: number;
+  temperature?: number;
+  /** Ask for token log-probabilities (the confidence source of a logprob cascade). */
+  logprobs?: boolean;
+  /** How many alternatives per token (needed to read P(yes) of a self-check). */
+  topLogprobs?: number;
+  responseFormat?: ResponseFormat;
+  /** Aborts the HTTP call (activity cancellation). */
+  signal?: AbortSignal;
+  /** Extra request headers (the recorded-model server's fault-injection headers in tests). */
+  headers?: Record<string, string>;
+}
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top: { token: string; logprob: number }[];
+}
+
+export interface Usage {
+  tokensIn: number;
+  tokensOut: number;
+}
+
+export interface ModelCallResult {
+  /** The configured model id (the key under `models:` in the config), not the endpoint's name. */
+  modelId: string;
+  answer: string;
+  finishReason: string | null;
+  /** Per-token log-probabilities of the answer, when the endpoint returned them. */
+  logprobs: TokenLogprob[] | null;
+  usage: Usage;
+  costUsd: number;
+  latencyMs: number;
+  /** Fields the endpoint says it derived rather than observed (recorded-model server header). */
+  derivedFields: string[];
+}
+
+/** Everything the workflow needs to know about a failed call, JSON-serialisable. */
+export interface ProviderErrorDetails {
+  errorClass: ErrorClass;
+  retryable: boolean;
+  status: number | null;
+  /** From Retry-After (seconds or HTTP date) or retry-after-ms, when the endpoint sent one. */
+  retryAfterMs: number | null;
+  latencyMs: number;
+  /** Tokens and cost billed for the failed attempt (usually 0; a malformed body may still bill). */
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  message: string;
+}
+
+export class ProviderError extends Error {
+  readonly details: ProviderErrorDetails;
+  constructor(details: ProviderErrorDetails) {
+    super(details.message);
+    this.name = 'ProviderError';
+    this.details = details;
+  }
+  get errorClass(): ErrorClass {
+    return this.details.errorClass;
+  }
+  get retryable(): boolean {
+    return this.details.retryable;
+  }
+}
+
+export interface ModelProvider {
+  call(request: ModelCallRequest): Promise<ModelCallResult>;
+}

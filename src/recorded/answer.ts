@@ -1,0 +1,221 @@
+/**
+ * Turns a validated chat-completions request into the recorded reply to serve (or the reason there
+ * is none). No I/O: the server does the waiting and the writing.
+ *
+ * A request is looked up by (model, sha256(system + last user message)). When that misses and the
+ * last user message is a self-check of an original prompt (src/router/self-check.ts), the
+ * original prompt's recorded self-check is served instead, if the model has one for that answer.
+ * Nothing is invented: what had to be derived is listed in `derived` (the x-recorded-derived header).
+ */
+import { parseSelfCheckPrompt } from '../router/self-check';
+import { promptKey, type RecordedDataset, type RecordedReply } from './dataset';
+import { answerLogprobs, selfCheckVerdict, type ChoiceLogprobs } from './logprobs';
+import { messageText, type ChatCompletionRequest } from './openai-schema';
+
+export interface AnswerSettings {
+  /** Used when a row has no latency_ms (flagged `latency`). */
+  defaultLatencyMs: number;
+  /** Latency of a self-check, which no source records (flagged `latency`). */
+  selfCheckLatencyMs: number;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ServedAnswer {
+  kind: 'answer';
+  /** The real (recorded) model name, after alias resolution. */
+  model: string;
+  reply: RecordedReply;
+  content: string;
+  logprobs: ChoiceLogprobs | null;
+  usage: Usage;
+  /** Recorded (or derived) latency before latencyScale. */
+  latencyMs: number;
+  /** Recorded cost of this exact call, when there is one. */
+  costUsd: number | undefined;
+  derived: string[];
+  selfCheck: boolean;
+}
+
+export interface NoAnswer {
+  kind: 'not_found' | 'bad_request';
+  message: string;
+  param: string | null;
+}
+
+export type Resolution = ServedAnswer | NoAnswer;
+
+/** Token estimate for text without a recorded count: ~4 characters a token, at least 1. */
+export function estimateTokens(text: string): number {
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+export function resolveCompletion(
+  dataset: RecordedDataset,
+  request: ChatCompletionRequest,
+  settings: AnswerSettings,
+): Resolution {
+  // The recorded rows have at most one system message; several are joined with newlines.
+  const system = request.messages
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map(messageText)
+    .join('\n');
+  const lastUser = [...request.messages].reverse().find((m) => m.role === 'user');
+  if (!lastUser) {
+    return { kind: 'bad_request', param: 'messages', message: "'messages' must contain a user message" };
+  }
+  const user = messageText(lastUser);
+  const key = promptKey(system, user);
+  const model = dataset.resolveModel(request.model);
+  if (model === undefined) {
+    return {
+      kind: 'not_found',
+      param: 'model',
+      message: `model ${JSON.stringify(request.model)} is not recorded in the loaded data files (see GET /v1/models); prompt key ${key}`,
+    };
+  }
+  const allText = request.messages.map(messageText).join('');
+  const wantLogprobs = request.logprobs === true;
+
+  const reply = dataset.lookup(model, key);
+  const served = reply
+    ? servedAnswer(model, reply, allText, wantLogprobs, settings)
+    : selfCheckOrNotFound(dataset, model, system, user, key, allText, wantLogprobs, settings);
+  if (served.kind === 'answer' && served.logprobs && typeof request.top_logprobs === 'number') {
+    served.logprobs = limitTopLogprobs(served.logprobs, request.top_logprobs);
+  }
+  return served;
+}
+
+function selfCheckOrNotFound(
+  dataset: RecordedDataset,
+  model: string,
+  system: string,
+  user: string,
+  key: string,
+  allText: string,
+  wantLogprobs: boolean,
+  settings: AnswerSettings,
+): Resolution {
+  const check = parseSelfCheckPrompt(user);
+  if (check) return selfCheckAnswer(dataset, model, system, check, allText, user, wantLogprobs, settings);
+  return {
+    kind: 'not_found',
+    param: 'messages',
+    message: `no recorded reply of model ${JSON.stringify(model)} for this prompt (key ${key} = sha256(system + last user message))`,
+  };
+}
+
+/**
+ * An explicit `top_logprobs: n` keeps the n most likely alternatives, as OpenAI does. Without it
+ * every recorded alternative is served (OpenAI would send none), so a client that only sets
+ * `logprobs: true` can still read P(yes) of a self-check.
+ */
+function limitTopLogprobs(logprobs: ChoiceLogprobs, n: number): ChoiceLogprobs {
+  return {
+    ...logprobs,
+    content: logprobs.content.map((entry) => ({ ...entry, top_logprobs: entry.top_logprobs.slice(0, n) })),
+  };
+}
+
+function servedAnswer(
+  model: string,
+  reply: RecordedReply,
+  allText: string,
+  wantLogprobs: boolean,
+  settings: AnswerSettings,
+): ServedAnswer {
+  const derived: string[] = [];
+  let promptTokens = reply.tokensIn;
+  if (promptTokens === undefined) {
+    promptTokens = estimateTokens(allText);
+    derived.push('usage.prompt_tokens');
+  }
+  let completionTokens = reply.tokensOut;
+  if (completionTokens === undefined) {
+    completionTokens = estimateTokens(reply.answer);
+    derived.push('usage.completion_tokens');
+  }
+  let latencyMs = reply.latencyMs;
+  if (latencyMs === undefined) {
+    latencyMs = settings.defaultLatencyMs;
+    derived.push('latency');
+  }
+  let logprobs: ChoiceLogprobs | null = null;
+  if (wantLogprobs) {
+    const built = answerLogprobs(reply);
+    logprobs = built.logprobs;
+    derived.push(...built.derived);
+  }
+  return {
+    kind: 'answer',
+    model,
+    reply,
+    content: reply.answer,
+    logprobs,
+    usage: usage(promptTokens, completionTokens),
+    latencyMs,
+    costUsd: reply.costUsd,
+    derived,
+    selfCheck: false,
+  };
+}
+
+function selfCheckAnswer(
+  dataset: RecordedDataset,
+  model: string,
+  system: string,
+  check: { prompt: string; answer: string },
+  allText: string,
+  user: string,
+  wantLogprobs: boolean,
+  settings: AnswerSettings,
+): Resolution {
+  const originalKey = promptKey(system, check.prompt);
+  const original = dataset.lookup(model, originalKey);
+  const notFound = (why: string): NoAnswer => ({
+    kind: 'not_found',
+    param: 'messages',
+    message: `no recorded self-check of model ${JSON.stringify(model)} for this prompt (original prompt key ${originalKey}): ${why}`,
+  });
+  if (!original) return notFound('the original prompt is not recorded for this model');
+  if (original.confidenceKind !== 'self_check_log_p_yes') {
+    return notFound(
+      `the model's recorded confidence for it is ${original.confidenceKind ? `'${original.confidenceKind}'` : 'absent'}, not 'self_check_log_p_yes'`,
+    );
+  }
+  if (check.answer.trim() !== original.answer.trim()) {
+    return notFound("the proposed answer is not the model's own recorded answer, the only one it checked");
+  }
+  if (original.rawConfidence === undefined) return notFound('the recorded self-check has no log P(yes)');
+
+  const verdict = selfCheckVerdict(original.rawConfidence);
+  // The recording has the original call's usage; the self-check adds the proposed answer and the
+  // question to the prompt and answers with one token, so its usage is estimated and flagged.
+  const extra = Math.max(0, user.length - check.prompt.length);
+  const promptTokens =
+    original.tokensIn !== undefined ? original.tokensIn + Math.ceil(extra / 4) : estimateTokens(allText);
+  const derived = ['content', 'usage.prompt_tokens', 'usage.completion_tokens', 'latency'];
+  if (wantLogprobs) derived.push(...verdict.derived);
+  return {
+    kind: 'answer',
+    model,
+    reply: original,
+    content: verdict.content,
+    logprobs: wantLogprobs ? verdict.logprobs : null,
+    usage: usage(promptTokens, 1),
+    latencyMs: settings.selfCheckLatencyMs,
+    // The recorded cost is the original call's, not the self-check's: none is reported.
+    costUsd: undefined,
+    derived,
+    selfCheck: true,
+  };
+}
+
+function usage(prompt: number, completion: number): Usage {
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}

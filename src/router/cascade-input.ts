@@ -1,0 +1,22 @@
+/** What a cascade workflow is started with: the validated request and its policy snapshot. */
+import type { ChatMessage } from '../providers/types';
+import type { PolicySnapshot } from './policy';
+
+export interface CascadeRequestInput {
+  id: string;
+  task: string;
+  messages: ChatMessage[];
+  latencyBudgetMs?: number;
+  retryOf?: string;
+  /** Caller-supplied labels (tenant, caller, ...). Never secrets: it is stored in history. */
+  metadata?: Record<string, string | number | boolean>;
+}
+
+export interface CascadeInput {
+  request: CascadeRequestInput;
+  policy: PolicySnapshot;
+}
+
+export const CASCADE_WORKFLOW_TYPE = 'cascadeWorkflow';
+export const CASCADE_TASK_QUEUE = 'cascade';
+export const SHADOW_TASK_QUEUE = 'cascade-shadow';

@@ -1,0 +1,67 @@
+/**
+ * JSON Schema compilation and validation (Ajv), shared by config validation (a task's
+ * responseSchema must compile at load time, not on the first request) and the schema check
+ * of an answer. Compiled validators are cached by schema text because a worker checks
+ * thousands of answers against a handful of schemas.
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+
+const cache = new Map<string, ValidateFunction>();
+
+export class InvalidJsonSchemaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidJsonSchemaError';
+  }
+}
+
+/** Compiles (once) or throws InvalidJsonSchemaError saying what is wrong with the schema. */
+export function compileJsonSchema(schema: unknown): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const hit = cache.get(key);
+  if (hit) return hit;
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
+    throw new InvalidJsonSchemaError('a JSON Schema must be an object');
+  }
+  let validate: ValidateFunction;
+  try {
+    validate = ajv.compile(schema as object);
+  } catch (err) {
+    throw new InvalidJsonSchemaError(err instanceof Error ? err.message : String(err));
+  }
+  cache.set(key, validate);
+  return validate;
+}
+
+export interface SchemaCheck {
+  valid: boolean;
+  /** Ajv's errors as short readable lines ("/answer must be string"); empty when valid. */
+  errors: string[];
+}
+
+/** Parses `text` as JSON and validates it; unparseable text is invalid with the parse error. */
+export function checkJsonAnswer(schema: unknown, text: string): SchemaCheck {
+  const validate = compileJsonSchema(schema);
+  let value: unknown;
+  try {
+    value = JSON.parse(stripCodeFence(text));
+  } catch (err) {
+    return { valid: false, errors: [`not JSON: ${err instanceof Error ? err.message : String(err)}`] };
+  }
+  const valid = validate(value) as boolean;
+  return { valid, errors: valid ? [] : formatErrors(validate.errors ?? []) };
+}
+
+/** Models often wrap JSON in ```json fences even when asked not to; that is not a schema failure. */
+function stripCodeFence(text: string): string {
+  const m = /^\s*```(?:json)?\s*\n([\s\S]*?)\n?```\s*$/.exec(text);
+  return m ? m[1]! : text;
+}
+
+function formatErrors(errors: ErrorObject[]): string[] {
+  return errors.map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`);
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // One Temporal dev server and one workflow bundle for the whole run (test/global-setup.ts).
+    globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/setup-runtime.ts'],
+    // Temporal's native bridge is happiest in child processes rather than worker threads.
+    pool: 'forks',
+    maxWorkers: 2,
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    reporters: ['default', ['json', { outputFile: '.cascade/test-results.json' }]],
+  },
+});

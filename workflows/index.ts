@@ -1,0 +1,3 @@
+// Every workflow type the `cascade` task queue serves. The worker bundles this file.
+export { cascadeWorkflow } from './cascade';
+export { healthCheckWorkflow } from './health-check';

@@ -1,0 +1,41 @@
+/**
+ * The search attributes of the Contracts. `cascade setup` registers them on a namespace, the
+ * worker checks them at start, and the workflow sets every one of them at start with a default
+ * (false, 0, "none") so that filters such as `CascadeEscalated = false` match from the first
+ * second, then upserts them once at the end.
+ *
+ * SQL visibility allows 3 Bool, 3 Int, 3 Double and 10 Keyword attributes per namespace; this
+ * list uses 2, 1, 1 and 4 of them.
+ */
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
+
+export const SA = {
+  route: defineSearchAttributeKey('CascadeRoute', SearchAttributeType.KEYWORD),
+  taskType: defineSearchAttributeKey('CascadeTaskType', SearchAttributeType.KEYWORD),
+  escalationReason: defineSearchAttributeKey('CascadeEscalationReason', SearchAttributeType.KEYWORD),
+  finalModel: defineSearchAttributeKey('CascadeFinalModel', SearchAttributeType.KEYWORD),
+  escalated: defineSearchAttributeKey('CascadeEscalated', SearchAttributeType.BOOL),
+  shadow: defineSearchAttributeKey('CascadeShadow', SearchAttributeType.BOOL),
+  attempts: defineSearchAttributeKey('CascadeAttempts', SearchAttributeType.INT),
+  costUsd: defineSearchAttributeKey('CascadeCostUsd', SearchAttributeType.DOUBLE),
+} as const;
+
+export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
+
+/** The values every cascade starts with, before anything is known. */
+export function defaultSearchAttributes(
+  route: string,
+  taskType: string,
+  shadow: boolean,
+): SearchAttributePair[] {
+  return [
+    { key: SA.route, value: route },
+    { key: SA.taskType, value: taskType },
+    { key: SA.escalationReason, value: 'none' },
+    { key: SA.finalModel, value: 'none' },
+    { key: SA.escalated, value: false },
+    { key: SA.shadow, value: shadow },
+    { key: SA.attempts, value: 0 },
+    { key: SA.costUsd, value: 0 },
+  ];
+}
