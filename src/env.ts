@@ -19,6 +19,8 @@ export interface CascadeEnv {
   temporalCliPath: string | undefined;
   /** Where downloaded or built tools are cached; git-ignored. */
   cacheDir: string;
+  /** The recorded-outcome sets (../shared/data beside the project), used by the demo when present. */
+  sharedDataDir: string;
 }
 
 function port(name: string, value: string | undefined, fallback: number): number {
@@ -43,6 +45,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, cwd: string = proc
     configPath: path.resolve(cwd, env.CASCADE_CONFIG || 'cascade.config.yaml'),
     temporalCliPath: env.TEMPORAL_CLI_PATH || undefined,
     cacheDir,
+    sharedDataDir: path.resolve(cwd, env.CASCADE_SHARED_DATA || '../shared/data'),
   };
 }
 

@@ -19,6 +19,8 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     workflowBundlePath: string;
+    /** The resolved Temporal CLI, for tests that run the `cascade` command as a user would. */
+    temporalCliPath: string;
   }
 }
 
@@ -63,6 +65,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('temporalAddress', testEnv.address);
   project.provide('temporalNamespace', testEnv.namespace ?? 'default');
   project.provide('workflowBundlePath', bundlePath);
+  project.provide('temporalCliPath', cli.kind === 'path' ? cli.path : '');
 
   return async () => {
     await testEnv.teardown();

@@ -71,18 +71,13 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<Trace> {
     final: { model: null, rung: null, answer: null },
     totals: emptyTotals(),
   };
-  const refreshTotals = (finalRung: number | null) => {
-    const t = computeTotals(trace.calls, policy.rungs, finalRung);
-    trace.totals = {
-      ...t,
-      orchestrationActions: actions,
-      orchestrationCostUsd: actions * policy.costPerAction,
-    };
-  };
-  setHandler(traceQuery, () => {
-    refreshTotals(trace.final.rung);
-    return trace;
+  const totalsNow = (): Trace['totals'] => ({
+    ...computeTotals(trace.calls, policy.rungs, trace.final.rung),
+    orchestrationActions: actions,
+    orchestrationCostUsd: actions * policy.costPerAction,
   });
+  // A query must not change workflow state: it answers a copy with the totals so far.
+  setHandler(traceQuery, () => ({ ...trace, totals: totalsNow() }));
 
   // 1. Classify (no routing work at all on the static route).
   if (policy.route !== 'static') {
@@ -331,7 +326,7 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<Trace> {
 
   // 3. Record: search attributes once, at the end.
   actions++;
-  refreshTotals(trace.final.rung);
+  trace.totals = totalsNow();
   const lastReason = trace.escalations[trace.escalations.length - 1]?.reason ?? 'none';
   upsertSearchAttributes([
     { key: SA.escalated, value: trace.escalations.length > 0 },

@@ -14,13 +14,13 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { LoadedConfig } from '../config/load';
 import { CASCADE_TASK_QUEUE, type CascadeInput } from '../router/cascade-input';
 import type { Trace } from '../router/trace';
 import { defaultSearchAttributes } from '../../workflows/search-attributes';
 import type { cascadeWorkflow } from '../../workflows/cascade';
 import { prepareCascade } from './prepare';
+import { historyToJson } from './replay';
 
 export interface CascadeClientOptions {
   client: Client;
@@ -116,7 +116,7 @@ export class CascadeClient {
   /** The workflow's full event history as JSON (the format `cascade replay` and the SDK read). */
   async exportHistory(requestId: string): Promise<unknown> {
     const history = await this.client.workflow.getHandle(requestId).fetchHistory();
-    return JSON.parse(historyToJSON(history));
+    return historyToJson(history);
   }
 
   async close(): Promise<void> {

@@ -33,6 +33,12 @@ export interface StackOptions {
   tasks: Record<string, StackTask>;
   recorded?: Partial<RecordedServerOptions>;
   costPerAction?: number;
+  /**
+   * A fixed prefix for model ids (and the cascade task queue) instead of a random one, so
+   * recorded histories (test/replay) name the same models every time. Only one stack at a time
+   * may use a given prefix on the run's server.
+   */
+  modelIdPrefix?: string;
 }
 
 export interface Stack {
@@ -46,7 +52,7 @@ export interface Stack {
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const prefix = `t${randomUUID().slice(0, 8)}-`;
+  const prefix = opts.modelIdPrefix ?? `t${randomUUID().slice(0, 8)}-`;
   const modelId = (name: string) => `${prefix}${name}`;
   const recorded = await startRecordedServer({
     dataFiles: opts.dataFiles,

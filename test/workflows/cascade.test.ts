@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseHistory, replayHistories } from '../../src/client/replay';
 import { RequestError } from '../../src/client/request';
 import type { Trace } from '../../src/router/trace';
 import { SA } from '../../workflows/search-attributes';
@@ -201,6 +202,14 @@ describe('cascadeWorkflow on a real dev server and the recorded-model server', (
     const result = await handle.result();
     expect(result.status).toBe('answered');
     expect(await stack.cascade.trace(result.requestId)).toEqual(result);
+
+    // The exported history is the JSON `cascade replay` and the SDK read, and it replays.
+    const history = (await stack.cascade.exportHistory(result.requestId)) as { events: unknown[] };
+    expect(history.events.length).toBeGreaterThan(5);
+    const [outcome] = await replayHistories([{ name: result.requestId, history: parseHistory(history) }], {
+      workflowBundlePath: inject('workflowBundlePath'),
+    });
+    expect(outcome).toMatchObject({ ok: true });
   });
 
   it('runs a repeated request id once and returns the first result', async () => {

@@ -3,9 +3,19 @@ import { registerRecorded } from './recorded';
 import { registerSetup } from './setup';
 import { registerTemporalCli } from './temporal-cli';
 import { registerConfig } from './config';
+import { registerDev } from './dev';
+import { registerTrace } from './trace';
+import { registerWorker } from './worker';
+import { registerRun } from './run';
+import { registerReplay } from './replay';
 
 /** Every subcommand, in the order `cascade --help` lists them. */
 export function registerCommands(program: Command): void {
+  registerDev(program);
+  registerWorker(program);
+  registerRun(program);
+  registerTrace(program);
+  registerReplay(program);
   registerSetup(program);
   registerConfig(program);
   registerRecorded(program);

@@ -1,0 +1,165 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { Client, Connection } from '@temporalio/client';
+import { CascadeClient } from '../../client/cascade-client';
+import { runBatch } from '../../client/batch';
+import { formatSummaryTable, summarize } from '../../client/summary';
+import { demoSet } from '../../demo/demo-set';
+import { readEnv } from '../../env';
+import { installRuntime } from '../../temporal/runtime';
+import { startRecordedServer, type RecordedServer } from '../../recorded/server';
+import { resolveTemporalCli, TemporalCliNotFoundError } from '../../temporal/cli-resolver';
+import { startDevServer, type DevServer } from '../../temporal/dev-server';
+import { registerSearchAttributes } from '../../temporal/search-attributes-setup';
+import { startWorkers, type RunningWorkers } from '../../worker';
+import { CliError, EXIT } from '../errors';
+import { loadConfigForCli } from '../load-config';
+
+interface DevOptions {
+  config?: string;
+  demo?: boolean;
+  exitAfterDemo?: boolean;
+  latencyScale: string;
+  concurrency: string;
+}
+
+/**
+ * `cascade dev`: the whole stack on one machine with no API key. A Temporal dev server (reused
+ * when one is already healthy on the address) with its Web UI, the recorded-model server, and a
+ * worker; `--demo` runs a batch of real recorded queries through the cascade and prints what it
+ * cost against the large-only baseline. Prints `READY` once up; Ctrl-C stops what it started.
+ */
+export function registerDev(program: Command): void {
+  program
+    .command('dev')
+    .description(
+      'Run the local stack: Temporal dev server + UI, recorded-model server, worker (Ctrl-C stops)',
+    )
+    .option('-c, --config <file>', 'config file (default: $CASCADE_CONFIG or ./cascade.config.yaml)')
+    .option('--demo', 'run a demo batch through the cascade and print its summary before READY')
+    .option('--exit-after-demo', 'stop everything after the demo instead of serving on')
+    .option('--latency-scale <x>', 'recorded-model latency multiplier (1 = as recorded)', '0.25')
+    .option('--concurrency <n>', 'demo requests in flight', '8')
+    .action(async (opts: DevOptions) => {
+      await runDev(opts);
+    });
+}
+
+async function runDev(opts: DevOptions): Promise<void> {
+  installRuntime();
+  const env = readEnv();
+  const loaded = loadConfigForCli(opts.config);
+  const namespace = loaded.config.temporal.namespace;
+  const say = (line: string) => process.stdout.write(line + '\n');
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+
+  let server: DevServer;
+  let recorded: RecordedServer | undefined;
+  let workers: RunningWorkers;
+  try {
+    const cli = await resolveTemporalCli({
+      explicitPath: env.temporalCliPath,
+      cacheDir: env.cacheDir,
+      allowSdkDownload: false,
+      log: (l) => process.stderr.write(l + '\n'),
+    }).catch((err: unknown) => {
+      if (err instanceof TemporalCliNotFoundError) throw new CliError(err.message, EXIT.unavailable);
+      throw err;
+    });
+    if (cli.kind !== 'path') throw new Error('unreachable');
+
+    server = await startDevServer({
+      cliPath: cli.path,
+      address: env.temporalAddress,
+      uiPort: env.temporalUiPort,
+      dbFile: path.join(env.cacheDir, 'temporal.sqlite'),
+      logFile: path.join(env.cacheDir, 'temporal-server.log'),
+      namespace,
+    });
+    cleanups.push(() => server.stop());
+    say(
+      `Temporal ${server.reused ? 'reused at' : 'dev server on'} ${server.address}, Web UI ${server.uiUrl}`,
+    );
+    const conn = await Connection.connect({ address: server.address });
+    await registerSearchAttributes(conn, namespace).finally(() => conn.close());
+
+    const runId = `demo-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}`;
+    const set = demoSet({ sharedDataDir: env.sharedDataDir, runId });
+    try {
+      recorded = await startRecordedServer({
+        dataFiles: set.dataFiles,
+        port: env.recordedPort,
+        latencyScale: Number(opts.latencyScale),
+        concurrency: 16,
+      });
+    } catch (err) {
+      throw new CliError(
+        `cannot start the recorded-model server on port ${env.recordedPort}: ${(err as Error).message} ` +
+          '(set CASCADE_RECORDED_PORT, and point the config models at it)',
+        EXIT.unavailable,
+      );
+    }
+    cleanups.push(() => recorded!.close());
+    say(`recorded-model server on ${recorded.baseUrl} (${set.dataFiles.length} data files)`);
+
+    workers = await startWorkers({ config: loaded.config, address: server.address, namespace });
+    cleanups.push(() => workers.shutdown());
+    say(`worker polling ${workers.workers.length} task queues, config ${loaded.version}`);
+
+    if (opts.demo) {
+      say('');
+      for (const n of set.notes) say(`demo: ${n}`);
+      const cascade = new CascadeClient({
+        client: await clientFor(server.address, namespace),
+        config: loaded,
+      });
+      cleanups.push(() => cascade.close());
+      const result = await runBatch(
+        cascade,
+        set.requests.map((value) => ({ value })),
+        {
+          concurrency: Number(opts.concurrency),
+          onProgress: (p) => {
+            if (p.done % 10 === 0 || p.done === p.total)
+              process.stderr.write(`  ${p.done}/${p.total} requests\n`);
+          },
+        },
+      );
+      say('');
+      say(formatSummaryTable(summarize(result.traces)));
+      for (const e of result.errors.slice(0, 5))
+        say(`  ${e.kind}: ${e.requestId ?? `line ${e.line}`}: ${e.error}`);
+      const query = `CascadeEscalated = true AND WorkflowId STARTS_WITH "${runId}"`;
+      say('');
+      say(`Escalated requests in the Temporal UI:`);
+      say(`  ${server.uiUrl}/namespaces/${namespace}/workflows?query=${encodeURIComponent(query)}`);
+      say(`  or: temporal workflow list --query '${query}'`);
+      const example = result.traces.find((t) => t.escalations.length > 0) ?? result.traces[0];
+      if (example) say(`  one trace: npx cascade trace ${example.requestId}`);
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  say('READY');
+  if (opts.exitAfterDemo) {
+    await stopAll();
+    return;
+  }
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  process.stderr.write('stopping ...\n');
+  await stopAll();
+}
+
+async function clientFor(address: string, namespace: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace });
+}

@@ -1,0 +1,8 @@
+// The public API for backend code: start cascades, read traces, validate requests and configs.
+export { CascadeClient, type CascadeClientOptions, type StartedCascade } from './client/cascade-client';
+export { RequestError, parseRequest, type RawRequest } from './client/request';
+export { loadConfig, parseConfig, validateConfig, type LoadedConfig } from './config/load';
+export { ConfigError } from './config/errors';
+export type { CascadeConfig, ModelConfig, TaskConfig } from './config/schema';
+export { ESCALATION_REASONS, TRACE_VERSION, type EscalationReason, type Trace } from './router/trace';
+export { startWorkers, type CascadeWorkerOptions, type RunningWorkers } from './worker';

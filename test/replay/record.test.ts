@@ -1,0 +1,68 @@
+/**
+ * Re-records the replay fixtures (test/replay/<name>.json) from real runs: the scenarios of
+ * ./scenarios.ts as real cascade workflows on the run's dev server, the recorded-model server
+ * serving test/fixtures/replay-rows.jsonl, faults scripted where a scenario needs them.
+ *
+ *   RECORD_REPLAY=1 npx vitest run test/replay/record.test.ts
+ *
+ * Skipped otherwise. A recording is written only after its trace shows what the fixture's name
+ * promises. Each history is written in the SDK's JSON history format (historyToJson of
+ * src/client/replay.ts, the format `temporal workflow show --output json` writes), with the
+ * `identity` fields (pid@hostname of the recording machine) replaced and the project's absolute
+ * path in failure stack traces shortened to `<project>`: neither takes part in replay.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyToJson } from '../../src/client/replay';
+import { readRows } from '../helpers/rows';
+import { scriptFaults, startStack, type Stack } from '../helpers/stack';
+import { fixturePath, REPLAY_STACK, ROWS_FILE, SCENARIOS } from './scenarios';
+
+const RECORD = process.env.RECORD_REPLAY === '1';
+const IDENTITY = 'cascade-replay-recorder';
+const PROJECT_ROOT = path.resolve(__dirname, '../..');
+
+/** Replaces the recording machine's traces: `identity` (pid@hostname) and absolute paths. */
+function scrub(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(scrub);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === 'identity' && typeof v === 'string' ? IDENTITY : scrub(v),
+      ]),
+    );
+  }
+  return typeof value === 'string' ? value.split(PROJECT_ROOT).join('<project>') : value;
+}
+
+describe.skipIf(!RECORD)('record the replay fixtures (RECORD_REPLAY=1)', () => {
+  let stack: Stack;
+  const stamp = Date.now().toString(36);
+
+  beforeAll(async () => {
+    stack = await startStack(REPLAY_STACK);
+  });
+  afterAll(async () => stack?.close());
+
+  for (const scenario of SCENARIOS) {
+    it(`records ${scenario.name}`, async () => {
+      const row = readRows(ROWS_FILE).find((r) => r.id === scenario.rowId);
+      expect(row, `row ${scenario.rowId} in ${ROWS_FILE}`).toBeDefined();
+      if (scenario.faults) {
+        await scriptFaults(stack.recorded, scenario.faults.model, scenario.faults.sequence);
+      }
+      const trace = await stack.cascade.run({
+        id: `replay-${scenario.name}-${stamp}`,
+        task: scenario.task,
+        prompt: row!.prompt,
+        ...(row!.system ? { system: row!.system } : {}),
+      });
+      scenario.expectTrace(trace);
+      const fetched = await stack.client.workflow.getHandle(trace.requestId).fetchHistory();
+      const history = scrub(historyToJson(fetched));
+      fs.writeFileSync(fixturePath(scenario.name), JSON.stringify(history, null, 2) + '\n');
+    });
+  }
+});

@@ -1,0 +1,150 @@
+/**
+ * The recorded histories in test/replay/<name>.json: which request, which policy and which
+ * injected faults produced each, and what its trace must show for the recording to be faithful
+ * to its name. test/replay/record.test.ts runs them; test/replay/replay.test.ts replays them.
+ *
+ * Only Apache-2.0 data (test/fixtures/replay-rows.jsonl, see test/fixtures/NOTICE) ends up in
+ * the committed histories. Those sets record answers but no logprobs and no JSON answers, which
+ * decides the paths a fixture can take:
+ * - a confidence check on them has no signal, so it fails (the real behaviour, activities/check.ts):
+ *   that is the low-confidence escalation;
+ * - no answer is JSON, so a response schema always fails: that is the schema-invalid escalation;
+ * - no first rung can pass a check, so "no escalation" is the `static` route (one model, no check).
+ */
+import path from 'node:path';
+import { expect } from 'vitest';
+import type { Trace } from '../../src/router/trace';
+import type { StackOptions } from '../helpers/stack';
+
+export const REPLAY_DIR = __dirname;
+export const ROWS_FILE = path.resolve(__dirname, '../fixtures/replay-rows.jsonl');
+/** Model ids in the histories are `replay-<name>` every time they are recorded. */
+export const MODEL_ID_PREFIX = 'replay-';
+
+const SMALL = 'mixtral-8x7b-instruct'; // RouteLLM gsm8k
+const LARGE = 'gpt-4-1106-preview'; // RouteLLM gsm8k
+const SOLO = 'gpt-4-0314'; // LLMDrift, served under this alias of openaichat/gpt-4-0314
+const id = (name: string) => `${MODEL_ID_PREFIX}${name}`;
+
+const FAST_RETRIES = { maxAttemptsPerRung: 3, initialBackoffMs: 50, maxBackoffMs: 200 };
+
+export const REPLAY_STACK: StackOptions = {
+  dataFiles: [ROWS_FILE],
+  modelIdPrefix: MODEL_ID_PREFIX,
+  recorded: { aliases: { [SOLO]: 'openaichat/gpt-4-0314' }, retryAfterSeconds: 1 },
+  models: {
+    [SMALL]: { inputPerMTok: 0.6, outputPerMTok: 0.6 },
+    [LARGE]: { inputPerMTok: 10, outputPerMTok: 30 },
+    [SOLO]: { inputPerMTok: 30, outputPerMTok: 60 },
+  },
+  tasks: {
+    // One model, no routing work: the answer stands as it comes.
+    prime: { route: 'static', rungs: [{ model: SOLO }], limits: FAST_RETRIES },
+    // The small model's answer must be the JSON the schema asks for, else the large one answers.
+    gsm8kJson: {
+      route: 'direct-small',
+      responseSchema: {
+        type: 'object',
+        required: ['answer'],
+        properties: { answer: { type: 'number' } },
+      },
+      rungs: [{ model: SMALL }, { model: LARGE }],
+      limits: FAST_RETRIES,
+    },
+    // A two-rung cascade on the answer's token log-probability.
+    gsm8k: {
+      route: 'cascade',
+      rungs: [{ model: SMALL, confidence: 'answer_logprob', threshold: 0.7 }, { model: LARGE }],
+      limits: FAST_RETRIES,
+    },
+  },
+};
+
+export interface ReplayScenario {
+  /** The fixture's file name without `.json`. */
+  name: string;
+  /** Row of replay-rows.jsonl whose prompt is sent. */
+  rowId: string;
+  task: string;
+  /** Scripted replies of the recorded-model server for one endpoint model before the request. */
+  faults?: { model: string; sequence: string[] };
+  /** What the trace must show for the recording to be kept. */
+  expectTrace(trace: Trace): void;
+}
+
+export const SCENARIOS: ReplayScenario[] = [
+  {
+    name: 'no-escalation',
+    rowId: 'prime-4-openaichat/gpt-4-0314',
+    task: 'prime',
+    expectTrace(t) {
+      expect(t.status).toBe('answered');
+      expect(t.route).toBe('static');
+      expect(t.escalations).toEqual([]);
+      expect(t.final.model).toBe(id(SOLO));
+      expect(t.calls.map((c) => c.attempts.map((a) => a.ok))).toEqual([[true]]);
+    },
+  },
+  {
+    name: 'schema-invalid-escalation',
+    rowId: 'gsm8k-55',
+    task: 'gsm8kJson',
+    expectTrace(t) {
+      expect(t.route).toBe('direct-small');
+      expect(t.checks[0]).toMatchObject({ rung: 0, kind: 'schema', passed: false });
+      expect(t.escalations).toEqual([{ from: id(SMALL), to: id(LARGE), reason: 'schema_invalid' }]);
+      expect(t.final.model).toBe(id(LARGE));
+    },
+  },
+  {
+    name: 'low-confidence-escalation',
+    rowId: 'gsm8k-49',
+    task: 'gsm8k',
+    expectTrace(t) {
+      expect(t.route).toBe('cascade');
+      // RouteLLM records no logprobs: no signal is no confidence, and the answer does not stand.
+      expect(t.checks[0]).toMatchObject({ rung: 0, kind: 'confidence', passed: false, raw: null });
+      expect(t.escalations).toEqual([{ from: id(SMALL), to: id(LARGE), reason: 'low_confidence' }]);
+      expect(t.final.model).toBe(id(LARGE));
+    },
+  },
+  {
+    name: 'rung-failed-fallback',
+    rowId: 'gsm8k-88',
+    task: 'gsm8k',
+    faults: { model: SMALL, sequence: ['500', '500', '500'] },
+    expectTrace(t) {
+      expect(t.calls[0]!.attempts.map((a) => [a.ok, a.status])).toEqual([
+        [false, 500],
+        [false, 500],
+        [false, 500],
+      ]);
+      expect(t.escalations).toEqual([{ from: id(SMALL), to: id(LARGE), reason: 'rung_failed' }]);
+      expect(t.final.model).toBe(id(LARGE));
+      expect(t.status).toBe('answered');
+    },
+  },
+  {
+    name: 'retry-after-429',
+    rowId: 'prime-1-openaichat/gpt-4-0314',
+    task: 'prime',
+    faults: { model: SOLO, sequence: ['429', 'ok'] },
+    expectTrace(t) {
+      const attempts = t.calls[0]!.attempts;
+      expect(attempts.map((a) => [a.ok, a.errorClass, a.status])).toEqual([
+        [false, 'rate_limited', 429],
+        [true, null, 200],
+      ]);
+      // Retry-After (1 s) outweighs the policy's 50 ms backoff.
+      expect(attempts[0]!.backoffMs).toBe(1_000);
+      expect(t.escalations).toEqual([]);
+      expect(t.final.model).toBe(id(SOLO));
+    },
+  },
+];
+
+export const SCENARIO_NAMES = SCENARIOS.map((s) => s.name);
+
+export function fixturePath(name: string): string {
+  return path.join(REPLAY_DIR, `${name}.json`);
+}
