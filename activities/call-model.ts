@@ -50,6 +50,9 @@ export function createModelActivities(deps: ModelActivityDeps) {
         signal: ctx.cancellationSignal,
       });
     } catch (err) {
+      // Cancelled (the request was cancelled, or the workflow no longer wants this attempt):
+      // report the cancellation itself, not the HTTP client's abort error.
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       if (err instanceof ProviderError) {
         // Non-retryable at the Temporal level: the workflow reads the details and decides.
         throw ApplicationFailure.create({

@@ -6,6 +6,7 @@ import type { ConfidenceSource } from '../src/config/schema';
 import type { TokenLogprob } from '../src/providers/types';
 import { calibrate, rawAnswerConfidence, selfCheckLogPYes } from '../src/router/confidence';
 import { checkJsonAnswer } from '../src/router/json-schema';
+import { parseJudgeScore } from '../src/router/judge';
 import type { CalibrationMap } from '../src/router/policy';
 
 export interface CheckInput {
@@ -19,6 +20,8 @@ export interface CheckInput {
     logprobs: TokenLogprob[] | null;
     /** The self-check reply's logprobs (self_check source). */
     selfCheckLogprobs?: TokenLogprob[] | null;
+    /** The judge's reply, ending "Rating: [[N]]" (judge source). */
+    judgeReply?: string | null;
   } | null;
 }
 
@@ -39,11 +42,8 @@ export async function checkAnswer(input: CheckInput): Promise<CheckOutput> {
   let confidence: CheckOutput['confidence'] = null;
   if (input.confidence) {
     const c = input.confidence;
-    const raw =
-      c.source === 'self_check'
-        ? selfCheckLogPYes(c.selfCheckLogprobs ?? null)
-        : rawAnswerConfidence(c.source, c.logprobs);
-    const calibrated = raw === null ? null : calibrate(c.calibration, raw);
+    const raw = rawConfidence(c);
+    const calibrated = raw === null ? null : calibrate(c.calibration, raw, c.source);
     confidence = {
       source: c.source,
       raw,
@@ -51,8 +51,28 @@ export async function checkAnswer(input: CheckInput): Promise<CheckOutput> {
       threshold: c.threshold,
       // No signal is no confidence: the answer does not stand on a guess.
       passed: calibrated !== null && calibrated >= c.threshold,
-      ...(raw === null ? { detail: 'the endpoint returned no logprobs to compute a confidence from' } : {}),
+      ...(raw === null ? { detail: missingSignal(c.source) } : {}),
     };
   }
   return { schema, confidence };
+}
+
+/** The raw signal: a log-probability, or for a judge its score / 10. */
+function rawConfidence(c: NonNullable<CheckInput['confidence']>): number | null {
+  switch (c.source) {
+    case 'self_check':
+      return selfCheckLogPYes(c.selfCheckLogprobs ?? null);
+    case 'judge': {
+      const score = c.judgeReply ? parseJudgeScore(c.judgeReply) : null;
+      return score === null ? null : score / 10;
+    }
+    default:
+      return rawAnswerConfidence(c.source, c.logprobs);
+  }
+}
+
+function missingSignal(source: ConfidenceSource): string {
+  if (source === 'judge') return 'the judge reply has no "Rating: [[N]]" score';
+  if (source === 'self_check') return 'the self-check reply has no yes/no logprobs';
+  return 'the endpoint returned no logprobs to compute a confidence from';
 }

@@ -4,10 +4,18 @@
  */
 import { checkAnswer } from './check';
 import { classify } from './classify';
+import { createEndpointSnapshot, type EndpointSnapshotDeps } from './endpoint-snapshot';
 
 export { createModelActivities, type ModelActivities, type CallModelInput } from './call-model';
 export type { CheckInput, CheckOutput } from './check';
 export type { ClassifyInput } from './classify';
+export type { EndpointSnapshotDeps, EndpointSnapshotInput, TaskQueueDescriber } from './endpoint-snapshot';
 
-export const localActivities = { classify, checkAnswer };
-export type LocalActivities = typeof localActivities;
+/**
+ * The local activities, with what they need injected: the endpoint snapshot reads the Temporal
+ * task-queue stats through the worker's connection and the endpoints' metrics named in the config.
+ */
+export function createLocalActivities(deps: EndpointSnapshotDeps) {
+  return { classify, checkAnswer, ...createEndpointSnapshot(deps) };
+}
+export type LocalActivities = ReturnType<typeof createLocalActivities>;

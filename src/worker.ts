@@ -5,17 +5,23 @@
  * across all workers and its backlog is visible cluster-wide.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createModelActivities, localActivities } from '../activities';
+import { createLocalActivities, createModelActivities } from '../activities';
 import type { CascadeConfig } from './config/schema';
 import { createProvider } from './providers/registry';
 import type { ModelProvider } from './providers/types';
-import { CASCADE_TASK_QUEUE } from './router/cascade-input';
+import { CASCADE_TASK_QUEUE, SHADOW_TASK_QUEUE } from './router/cascade-input';
 import { modelTaskQueue } from './router/policy';
+import { withEndpointStats } from './telemetry/endpoint-stats';
 import { assertSearchAttributes } from './temporal/search-attributes-setup';
 import { Connection } from '@temporalio/client';
 
 export interface CascadeWorkerOptions {
-  config: CascadeConfig;
+  /**
+   * The config, or a getter for the one in force (a ConfigWatcher): a model's endpoint, key
+   * name or timeout edited in the file reaches the next call without a restart. Adding a model
+   * (a new task queue to poll) needs a restart.
+   */
+  config: CascadeConfig | (() => CascadeConfig);
   address: string;
   namespace: string;
   /** A prebuilt workflow bundle (tests bundle once per run); default: bundle from source. */
@@ -30,6 +36,8 @@ export interface CascadeWorkerOptions {
   checkSearchAttributes?: boolean;
   /** Override the cascade task queue (tests use their own to run in parallel). */
   taskQueue?: string;
+  /** Override the shadow task queue likewise. */
+  shadowTaskQueue?: string;
 }
 
 export interface RunningWorkers {
@@ -41,6 +49,8 @@ export interface RunningWorkers {
 }
 
 export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningWorkers> {
+  const current = typeof opts.config === 'function' ? opts.config : () => opts.config as CascadeConfig;
+  const initial = current();
   if (opts.checkSearchAttributes !== false) {
     const conn = await Connection.connect({ address: opts.address });
     try {
@@ -56,34 +66,53 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
       const source: Partial<WorkerOptions> = opts.workflowBundlePath
         ? { workflowBundle: { codePath: opts.workflowBundlePath } }
         : { workflowsPath: require.resolve('../workflows') };
-      workers.push(
-        await Worker.create({
-          connection,
-          namespace: opts.namespace,
-          taskQueue: opts.taskQueue ?? CASCADE_TASK_QUEUE,
-          activities: localActivities,
-          ...source,
-        }),
-      );
-    }
-    const providers = new Map<string, ModelProvider>();
-    const provider = (id: string) => {
-      let p = providers.get(id);
-      if (!p) {
-        const model = opts.config.models[id];
-        if (!model) throw new Error(`this worker has no config for model "${id}"`);
-        p = createProvider(id, model, opts.env ?? process.env);
-        providers.set(id, p);
-      }
-      return p;
-    };
-    const modelActivities = createModelActivities({ provider });
-    for (const id of opts.models ?? Object.keys(opts.config.models)) {
-      const model = opts.config.models[id];
-      if (!model)
-        throw new Error(
-          `unknown model "${id}"; the config defines ${Object.keys(opts.config.models).join(', ')}`,
+      // The endpoint snapshot (latency-budget dispatch) reads task-queue stats on this connection.
+      const localActivities = createLocalActivities({
+        connection,
+        namespace: opts.namespace,
+        config: current,
+        servedModels: new Set(opts.models ?? Object.keys(initial.models)),
+      });
+      // Shadow children run the same workflow type on their own queue, so their load can be
+      // watched and capped apart from the traffic that serves users.
+      for (const taskQueue of [
+        opts.taskQueue ?? CASCADE_TASK_QUEUE,
+        opts.shadowTaskQueue ?? SHADOW_TASK_QUEUE,
+      ]) {
+        workers.push(
+          await Worker.create({
+            connection,
+            namespace: opts.namespace,
+            taskQueue,
+            activities: localActivities,
+            ...source,
+          }),
         );
+      }
+    }
+    // One client per model, rebuilt only when that model's config changes (a rebuild starts
+    // its circuits afresh, so unrelated edits must not reset them).
+    const providers = new Map<string, { key: string; provider: ModelProvider }>();
+    const provider = (id: string) => {
+      const model = Object.hasOwn(current().models, id) ? current().models[id] : undefined;
+      if (!model) throw new Error(`this worker has no config for model "${id}"`);
+      const key = JSON.stringify(model);
+      let entry = providers.get(id);
+      if (!entry || entry.key !== key) {
+        entry = { key, provider: createProvider(id, model, opts.env ?? process.env) };
+        providers.set(id, entry);
+      }
+      return entry.provider;
+    };
+    // Calls are counted per model (in flight, recent latencies) for latency-budget dispatch.
+    const modelActivities = createModelActivities({ provider: withEndpointStats(provider) });
+    for (const id of opts.models ?? Object.keys(initial.models)) {
+      const model = Object.hasOwn(initial.models, id) ? initial.models[id] : undefined;
+      if (!model) {
+        throw new Error(
+          `unknown model "${id}"; the config defines ${Object.keys(initial.models).join(', ')}`,
+        );
+      }
       workers.push(
         await Worker.create({
           connection,
@@ -91,6 +120,10 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
           taskQueue: modelTaskQueue(id),
           activities: modelActivities,
           maxConcurrentActivityTaskExecutions: model.concurrency,
+          // Cancellation reaches a running call in a heartbeat response: send heartbeats at
+          // least every second instead of 80% of the heartbeat timeout, so a cancelled request
+          // stops paying for its model call within about a second.
+          maxHeartbeatThrottleInterval: '1 second',
         }),
       );
     }

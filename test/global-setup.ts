@@ -43,6 +43,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
         // New search attributes are usable at once instead of after the cache refresh.
         '--dynamic-config-value',
         'system.forceSearchAttributesCacheRefreshOnRead=true',
+        // Task-queue stats (DescribeTaskQueue report_stats, read by latency-budget dispatch) are
+        // cached 5 s by default; the latency-budget test watches a backlog form and drain.
+        '--dynamic-config-value',
+        'matching.TaskQueueInfoByBuildIdTTL="100ms"',
       ],
     },
   });

@@ -12,6 +12,7 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
+  WorkflowNotFoundError,
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { LoadedConfig } from '../config/load';
@@ -24,9 +25,12 @@ import { historyToJson } from './replay';
 
 export interface CascadeClientOptions {
   client: Client;
-  config: LoadedConfig;
+  /** A config, or where to get the one in force (a ConfigWatcher's `current`) for hot reload. */
+  config: LoadedConfig | (() => LoadedConfig);
   /** The `cascade` task queue unless a test runs its own. */
   taskQueue?: string;
+  /** The `cascade-shadow` task queue unless a test runs its own. */
+  shadowTaskQueue?: string;
 }
 
 export interface StartedCascade {
@@ -34,34 +38,50 @@ export interface StartedCascade {
   handle: WorkflowHandle<typeof cascadeWorkflow>;
 }
 
+export interface CancelOutcome {
+  requestId: string;
+  /** The run the cancellation was asked of. */
+  runId: string;
+  /** True when a cancellation was requested now; false when the request had already finished. */
+  requested: boolean;
+  /** The workflow's status when it was looked at (RUNNING when the cancellation was requested). */
+  status: string;
+}
+
 export class CascadeClient {
   readonly client: Client;
-  readonly config: LoadedConfig;
+  private readonly configSource: () => LoadedConfig;
   private readonly taskQueue: string;
+  private readonly shadowTaskQueue: string | undefined;
 
   constructor(opts: CascadeClientOptions) {
     this.client = opts.client;
-    this.config = opts.config;
+    const config = opts.config;
+    this.configSource = typeof config === 'function' ? config : () => config;
     this.taskQueue = opts.taskQueue ?? CASCADE_TASK_QUEUE;
+    this.shadowTaskQueue = opts.shadowTaskQueue;
+  }
+
+  /** The config new requests are resolved with (the latest good one, under hot reload). */
+  get config(): LoadedConfig {
+    return this.configSource();
   }
 
   static async connect(opts: {
-    config: LoadedConfig;
+    config: LoadedConfig | (() => LoadedConfig);
     address?: string;
     namespace?: string;
     taskQueue?: string;
   }): Promise<CascadeClient> {
     const connection = await Connection.connect({ address: opts.address ?? 'localhost:7233' });
-    const client = new Client({
-      connection,
-      namespace: opts.namespace ?? opts.config.config.temporal.namespace,
-    });
+    const loaded = typeof opts.config === 'function' ? opts.config() : opts.config;
+    const client = new Client({ connection, namespace: opts.namespace ?? loaded.config.temporal.namespace });
     return new CascadeClient({ client, config: opts.config, taskQueue: opts.taskQueue });
   }
 
   /** Validates and resolves a request without starting anything (throws RequestError). */
   prepare(raw: unknown): CascadeInput {
-    return prepareCascade(raw, this.config);
+    return prepareCascade(raw, this.config, { shadowTaskQueue: this.shadowTaskQueue });
   }
 
   async start(raw: unknown): Promise<StartedCascade> {
@@ -111,6 +131,34 @@ export class CascadeClient {
     const desc = await handle.describe();
     if (desc.status.name === 'COMPLETED') return handle.result();
     return handle.query<Trace>('trace');
+  }
+
+  /**
+   * Cancels a running request. The workflow is cancelled; its in-flight model call is aborted
+   * (the activity learns it from its heartbeat and aborts the HTTP call through its AbortSignal);
+   * it records what happened so far (trace status `cancelled`, search attributes) and ends
+   * CANCELLED, so `result()` rejects with a cancellation. Resolves once the cancellation is
+   * requested, not when the workflow has closed. A request that already finished is left alone
+   * (`requested: false` with its status). An unknown id throws WorkflowNotFoundError.
+   */
+  async cancel(requestId: string): Promise<CancelOutcome> {
+    const desc = await this.client.workflow.getHandle(requestId).describe();
+    const closed = (status: string): CancelOutcome => ({
+      requestId,
+      runId: desc.runId,
+      requested: false,
+      status,
+    });
+    if (desc.status.name !== 'RUNNING') return closed(desc.status.name);
+    try {
+      await this.client.workflow.getHandle(requestId, desc.runId).cancel();
+    } catch (err) {
+      // It finished between the look and the cancel: the server says the run is gone.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      const now = await this.client.workflow.getHandle(requestId, desc.runId).describe();
+      return closed(now.status.name);
+    }
+    return { requestId, runId: desc.runId, requested: true, status: desc.status.name };
   }
 
   /** The workflow's full event history as JSON (the format `cascade replay` and the SDK read). */

@@ -9,7 +9,12 @@ import { compileJsonSchema, InvalidJsonSchemaError } from '../router/json-schema
 import { buildPolicySnapshot } from '../router/policy';
 import { parseRequest, RequestError } from './request';
 
-export function prepareCascade(raw: unknown, loaded: LoadedConfig): CascadeInput {
+export interface PrepareOptions {
+  /** Task queue of shadow children (tests run their own); default `cascade-shadow`. */
+  shadowTaskQueue?: string;
+}
+
+export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: PrepareOptions = {}): CascadeInput {
   const request = parseRequest(raw);
   const { config, version } = loaded;
   const task = request.task ?? config.defaultTask;
@@ -26,15 +31,26 @@ export function prepareCascade(raw: unknown, loaded: LoadedConfig): CascadeInput
       },
     ]);
   }
-  const policy = buildPolicySnapshot(config, version, task);
-  if (policy.route === 'latency-budget') {
+  // A latency-budget task needs a budget: the request's, else the task's default. Refused by the
+  // task's route (not by how this request happens to be served: rollout, shadow or kill switch),
+  // so the same request is always accepted or always refused.
+  if (
+    config.tasks[task]!.route === 'latency-budget' &&
+    request.latencyBudgetMs === undefined &&
+    config.tasks[task]!.latencyBudgetMs === undefined
+  ) {
     throw new RequestError(request.id, [
       {
-        path: 'task',
-        message: `task "${task}" uses route latency-budget, which this version cannot dispatch yet`,
+        path: 'latencyBudgetMs',
+        message: `task "${task}" uses route latency-budget: give the request a latencyBudgetMs, or the task a default latencyBudgetMs`,
       },
     ]);
   }
+  const policy = buildPolicySnapshot(config, version, task, {
+    requestId: request.id,
+    latencyBudgetMs: request.latencyBudgetMs,
+    shadowTaskQueue: opts.shadowTaskQueue,
+  });
   if (request.responseSchema) {
     try {
       compileJsonSchema(request.responseSchema);

@@ -27,6 +27,10 @@ export interface BatchSummary {
   escalationRate: number;
   escalationsByReason: Record<EscalationReason, number>;
   byFinalModel: Record<string, number>;
+  /** Requests per route actually taken (a kill switch or rollout serves `static`). */
+  byRoute: Record<string, number>;
+  /** Requests served by the baseline that started a shadow child. */
+  shadowed: number;
   costUsd: number;
   baselineCostUsd: number;
   /** baselineCostUsd - costUsd - orchestrationCostUsd. */
@@ -48,6 +52,8 @@ export function summarize(traces: Trace[]): BatchSummary {
     number
   >;
   const byFinalModel: Record<string, number> = {};
+  const byRoute: Record<string, number> = {};
+  let shadowed = 0;
   let answered = 0;
   let failed = 0;
   let escalated = 0;
@@ -61,6 +67,8 @@ export function summarize(traces: Trace[]): BatchSummary {
   let baselineEstimated = 0;
 
   for (const t of traces) {
+    byRoute[t.route] = (byRoute[t.route] ?? 0) + 1;
+    if (t.shadow?.role === 'parent') shadowed++;
     if (t.status === 'answered') answered++;
     else if (t.status === 'failed') failed++;
     if (t.escalations.length > 0) escalated++;
@@ -91,6 +99,8 @@ export function summarize(traces: Trace[]): BatchSummary {
     escalationRate: requests ? escalated / requests : 0,
     escalationsByReason,
     byFinalModel,
+    byRoute,
+    shadowed,
     costUsd,
     baselineCostUsd,
     savingsUsd,
@@ -136,6 +146,13 @@ export function formatSummaryTable(s: BatchSummary): string {
     ['  answered', n(s.answered), of(s.answered)],
     ['  failed', n(s.failed), of(s.failed)],
     ['  escalated', n(s.escalated), `${formatPct(s.escalationRate)} escalation rate`],
+    ['Routes'],
+    ...Object.entries(s.byRoute)
+      .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0))
+      .map(([route, count]): Row => [`  ${route}`, n(count), of(count)]),
+    ...(s.shadowed
+      ? [[`  shadowed`, n(s.shadowed), 'served by the baseline, routed path run as a shadow'] as Row]
+      : []),
     ['Escalations by reason'],
     ...ESCALATION_REASONS.map((r): Row => [`  ${r}`, n(s.escalationsByReason[r]), '']),
     ['Served by model'],

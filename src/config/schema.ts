@@ -17,6 +17,7 @@ export const CONFIDENCE_SOURCES = [
   'mean_logprob', // mean token log-probability of the answer
   'min_logprob', // least likely token of the answer
   'self_check', // a second call asks the same model "is this answer right?"; P(yes)
+  'judge', // a judge model scores the answer 1-10 (MT-Bench style); score/10 through calibration
 ] as const;
 export type ConfidenceSource = (typeof CONFIDENCE_SOURCES)[number];
 
@@ -47,6 +48,42 @@ export const modelSchema = z.strictObject({
   concurrency: z.number().int().positive().max(1024).default(8),
   /** Whether the endpoint returns token logprobs (OpenAI, vLLM, llama.cpp do; many proxies do not). */
   logprobs: z.boolean().default(true),
+  /**
+   * More endpoints serving the same model (replicas, another region, another provider): a call
+   * fails over to them while the primary's circuit is open, before the cascade escalates to a
+   * dearer model.
+   */
+  failover: z
+    .array(
+      z.strictObject({
+        baseUrl: z.url({ protocol: /^https?$/ }),
+        apiKeyEnv: z
+          .string()
+          .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')
+          .optional(),
+      }),
+    )
+    .default([]),
+  /** Circuit breaker per endpoint: open after this many consecutive failures, probe after cooldown. */
+  circuit: z
+    .strictObject({
+      failureThreshold: z.number().int().min(1).max(1000).default(5),
+      cooldownMs: positiveMs.default(30_000),
+    })
+    .prefault({}),
+  /**
+   * The endpoint's Prometheus metrics, read by latency-budget dispatch for its own queue depth:
+   * vLLM's `vllm:num_requests_waiting`, the recorded-model server's `recorded_queue_depth`.
+   */
+  metrics: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      /** Metric name; a `model` label, when present, is matched against the endpoint's model name. */
+      queueMetric: z.string().min(1).default('vllm:num_requests_waiting'),
+    })
+    .optional(),
+  /** Service time assumed before any call has been observed (latency-budget dispatch). */
+  expectedLatencyMs: positiveMs.default(1_000),
 });
 export type ModelConfig = z.infer<typeof modelSchema>;
 
@@ -55,6 +92,8 @@ export const rungSchema = z.strictObject({
   /** Calibrated P(correct) the rung's answer must reach to stand (cascade route). */
   threshold: z.number().min(0).max(1).optional(),
   confidence: z.enum(CONFIDENCE_SOURCES).optional(),
+  /** The judge model of a `judge` confidence rung. */
+  judge: z.string().min(1).optional(),
 });
 export type RungConfig = z.infer<typeof rungSchema>;
 
@@ -78,6 +117,24 @@ export const taskSchema = z.strictObject({
   responseSchema: z.record(z.string(), z.unknown()).optional(),
   limits: limitsSchema.prefault({}),
   description: z.string().optional(),
+  /** The model that serves alone when routing is off (kill switch, rollout, shadow); default the last rung. */
+  baseline: z.string().min(1).optional(),
+  /** Percent of requests (by a stable hash of the request id) served by the route; the rest by the baseline. */
+  rollout: z.number().min(0).max(100).default(100),
+  /** Shadow mode: the baseline serves; the route runs beside it as a child workflow and records what it would have done. */
+  shadow: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Share of baseline-served requests that get a shadow (shadows double model spend). */
+      sampleRate: z.number().min(0).max(1).default(1),
+    })
+    .prefault({}),
+  /** Incident control: serve every new request with the baseline alone, no routing work. */
+  killSwitch: z.boolean().default(false),
+  /** Incident control: serve every new request with this model alone (e.g. force the large model). */
+  overrideModel: z.string().min(1).optional(),
+  /** Default budget of a latency-budget request that names none. */
+  latencyBudgetMs: positiveMs.optional(),
 });
 export type TaskConfig = z.infer<typeof taskSchema>;
 

@@ -30,6 +30,19 @@ export function crossFieldIssues(config: CascadeConfig): ConfigIssue[] {
         );
       }
     });
+    task.rungs.forEach((rung, i) => {
+      if (rung.confidence === 'judge' && !rung.judge)
+        add([...at, 'rungs', i, 'judge'], 'a judge confidence needs a judge model');
+      if (rung.judge && !config.models[rung.judge]) {
+        add([...at, 'rungs', i, 'judge'], `unknown model "${rung.judge}"; known models: ${known.join(', ')}`);
+      }
+    });
+    for (const field of ['baseline', 'overrideModel'] as const) {
+      const id = task[field];
+      if (id !== undefined && !config.models[id]) {
+        add([...at, field], `unknown model "${id}"; known models: ${known.join(', ')}`);
+      }
+    }
     routeIssues(task).forEach(([path, message]) => add([...at, ...path], message));
     if (task.responseSchema !== undefined) {
       try {

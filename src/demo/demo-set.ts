@@ -16,13 +16,19 @@ export interface DemoSet {
   source: 'shared-data' | 'shipped-sample';
 }
 
-/** Which cascades sets the demo uses, under which task of cascade.config.yaml. */
-const SHARED_SETS: { file: string; task: string }[] = [
-  { file: 'cascades/mmlu_llama_train.jsonl', task: 'mmlu' },
-  { file: 'cascades/medmcqa_llama_train.jsonl', task: 'medmcqa' },
-  { file: 'cascades/triviaqa_llama_train.jsonl', task: 'triviaqa' },
-  { file: 'cascades/truthfulqa_llama_train.jsonl', task: 'truthfulqa' },
-  { file: 'cascades/gsm8k_qwen_train.jsonl', task: 'gsm8k' },
+/**
+ * Which cascades sets the demo uses, under which task of cascade.config.yaml: every route
+ * (cascade with logprob and self-check confidence, direct-small, latency-budget, static) and
+ * a shadow policy. `offset` takes other rows of a set already used by another task.
+ */
+const SHARED_SETS: { file: string; task: string; rows: number; offset?: number }[] = [
+  { file: 'cascades/mmlu_llama_train.jsonl', task: 'mmlu', rows: 10 },
+  { file: 'cascades/mmlu_llama_train.jsonl', task: 'mmlu-shadow', rows: 6, offset: 1 },
+  { file: 'cascades/medmcqa_llama_train.jsonl', task: 'medmcqa', rows: 10 },
+  { file: 'cascades/triviaqa_llama_train.jsonl', task: 'triviaqa', rows: 8 },
+  { file: 'cascades/triviaqa_llama_train.jsonl', task: 'triviaqa-interactive', rows: 8, offset: 1 },
+  { file: 'cascades/truthfulqa_llama_train.jsonl', task: 'truthfulqa', rows: 6 },
+  { file: 'cascades/gsm8k_qwen_train.jsonl', task: 'gsm8k', rows: 8 },
 ];
 
 const SHIPPED = path.resolve(__dirname, '../../../data/demo/routellm-gsm8k-sample.jsonl');
@@ -36,31 +42,32 @@ function readJsonl(file: string): Record<string, unknown>[] {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-/** Every k-th row, so the sample spreads over the set instead of taking its first lines. */
-function spread<T>(rows: T[], n: number): T[] {
+/** Every k-th row from `offset`, so the sample spreads over the set instead of taking its first lines. */
+function spread<T>(rows: T[], n: number, offset = 0): T[] {
   const step = Math.max(1, Math.floor(rows.length / n));
-  return rows.filter((_, i) => i % step === 0).slice(0, n);
+  return rows.filter((_, i) => i % step === offset % step).slice(0, n);
 }
 
-export function demoSet(opts: { sharedDataDir: string; runId: string; perSet?: number }): DemoSet {
-  const perSet = opts.perSet ?? 10;
+export function demoSet(opts: { sharedDataDir: string; runId: string }): DemoSet {
   const present = SHARED_SETS.filter((s) => fs.existsSync(path.join(opts.sharedDataDir, s.file)));
   if (present.length > 0) {
-    const dataFiles = present.map((s) => path.join(opts.sharedDataDir, s.file));
+    const dataFiles = [...new Set(present.map((s) => path.join(opts.sharedDataDir, s.file)))];
     const requests = present.flatMap((s) =>
-      spread(readJsonl(path.join(opts.sharedDataDir, s.file)), perSet).map((row) => ({
+      spread(readJsonl(path.join(opts.sharedDataDir, s.file)), s.rows, s.offset).map((row) => ({
         ...row,
-        id: `${opts.runId}-${String(row.id)}`,
+        id: `${opts.runId}-${s.task}-${String(row.id)}`,
         task: s.task,
       })),
     );
     const missing = SHARED_SETS.filter((s) => !present.includes(s)).map((s) => s.task);
+    const tasks = [...new Set(present.map((s) => s.task))];
     return {
       dataFiles,
       requests,
       source: 'shared-data',
       notes: [
-        `${requests.length} real queries from ${present.length} sets of ${opts.sharedDataDir}, answered from recorded outputs of real models`,
+        `${requests.length} real queries from ${dataFiles.length} sets of ${opts.sharedDataDir}, answered from recorded outputs of real models`,
+        `tasks: ${tasks.join(', ')} (routes cascade, direct-small, latency-budget, static, and a shadow policy)`,
         ...(missing.length ? [`not shown (set missing): ${missing.join(', ')}`] : []),
       ],
     };

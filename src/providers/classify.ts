@@ -266,6 +266,7 @@ const WHAT: Record<ErrorClass, string> = {
   not_found: 'not found',
   context_length: 'prompt exceeds the model context length',
   config_error: 'credentials rejected (check the key named by apiKeyEnv and its permissions)',
+  endpoint_unavailable: 'unavailable (every endpoint circuit open)',
 };
 
 function truncate(text: string): string {

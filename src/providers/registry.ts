@@ -2,15 +2,41 @@
  * Builds the provider client for a configured model. Keys are resolved here, in the worker, from
  * the environment variable the config names (`apiKeyEnv`); they never enter a workflow input,
  * a history event, a log line or the ledger.
+ *
+ * Every model is an EndpointPool (endpoint-pool.ts) over its endpoints, the primary `baseUrl`
+ * then its `failover` list, each behind its own circuit breaker; a model with one endpoint still
+ * gets a circuit. Circuit state lives in the returned object, so it is per worker process: the
+ * worker builds one provider per model and keeps it (src/worker.ts).
  */
 import { type CascadeConfig, type ModelConfig } from '../config/schema';
 import { providerKey } from '../env';
+import { type CircuitLogger } from './circuit';
+import { EndpointPool, type PoolEndpoint } from './endpoint-pool';
 import { OpenAICompatibleProvider } from './openai-compatible';
 import { type ModelCallResult, type ModelProvider, ProviderError } from './types';
 
 export interface CreateProviderOptions {
   /** A fetch to use instead of the global one (proxies, tests). */
   fetch?: typeof fetch;
+  /** The circuits' clock (tests inject one); Date.now by default. */
+  now?: () => number;
+  /** Where circuit transitions are logged; console by default. */
+  logger?: CircuitLogger;
+}
+
+/** One endpoint of a model: the primary (index 0) or a failover. */
+export interface ModelEndpoint {
+  baseUrl: string;
+  /**
+   * The variable holding this endpoint's key. A failover endpoint names its own (a replica at
+   * another provider has another key); one that names none is called without a key.
+   */
+  apiKeyEnv?: string;
+}
+
+/** The model's endpoints in the order calls try them: the primary, then `failover`. */
+export function modelEndpoints(modelConfig: ModelConfig): ModelEndpoint[] {
+  return [{ baseUrl: modelConfig.baseUrl, apiKeyEnv: modelConfig.apiKeyEnv }, ...modelConfig.failover];
 }
 
 /**
@@ -23,6 +49,8 @@ class MissingKeyProvider implements ModelProvider {
   constructor(
     private readonly modelId: string,
     private readonly envName: string,
+    /** "" for the primary, " (failover endpoint 2)" for a failover. */
+    private readonly which: string = '',
   ) {}
 
   call(): Promise<ModelCallResult> {
@@ -37,7 +65,7 @@ class MissingKeyProvider implements ModelProvider {
         tokensOut: 0,
         costUsd: 0,
         message:
-          `model "${this.modelId}": environment variable ${this.envName} (its apiKeyEnv) is not set ` +
+          `model "${this.modelId}"${this.which}: environment variable ${this.envName} (its apiKeyEnv) is not set ` +
           `in the worker's environment; set it, or remove apiKeyEnv for an endpoint that needs no key`,
       }),
     );
@@ -51,13 +79,34 @@ export function createProvider(
   env: NodeJS.ProcessEnv = process.env,
   opts: CreateProviderOptions = {},
 ): ModelProvider {
-  const apiKey = providerKey(modelConfig.apiKeyEnv, env);
-  if (modelConfig.apiKeyEnv && apiKey === undefined) {
-    return new MissingKeyProvider(modelId, modelConfig.apiKeyEnv);
+  const endpoints: PoolEndpoint[] = modelEndpoints(modelConfig).map((endpoint, i) => ({
+    baseUrl: endpoint.baseUrl,
+    provider: endpointProvider(modelId, modelConfig, endpoint, i, env, opts),
+  }));
+  return new EndpointPool(modelId, endpoints, modelConfig.circuit, { now: opts.now, logger: opts.logger });
+}
+
+/** The client of one endpoint: the model's settings with this endpoint's URL and key. */
+function endpointProvider(
+  modelId: string,
+  modelConfig: ModelConfig,
+  endpoint: ModelEndpoint,
+  index: number,
+  env: NodeJS.ProcessEnv,
+  opts: CreateProviderOptions,
+): ModelProvider {
+  const apiKey = providerKey(endpoint.apiKeyEnv, env);
+  if (endpoint.apiKeyEnv && apiKey === undefined) {
+    return new MissingKeyProvider(
+      modelId,
+      endpoint.apiKeyEnv,
+      index > 0 ? ` (failover endpoint ${index})` : '',
+    );
   }
+  const config: ModelConfig = { ...modelConfig, baseUrl: endpoint.baseUrl, apiKeyEnv: endpoint.apiKeyEnv };
   switch (modelConfig.provider) {
     case 'openai-compatible':
-      return new OpenAICompatibleProvider(modelId, modelConfig, { apiKey, fetch: opts.fetch });
+      return new OpenAICompatibleProvider(modelId, config, { apiKey, fetch: opts.fetch });
   }
 }
 

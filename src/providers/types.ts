@@ -19,6 +19,8 @@ export const ERROR_CLASSES = [
   'not_found',
   'context_length',
   'config_error',
+  // Every endpoint of the model has its circuit open: the call was not made.
+  'endpoint_unavailable',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
@@ -81,6 +83,8 @@ export interface ModelCallResult {
   latencyMs: number;
   /** Fields the endpoint says it derived rather than observed (recorded-model server header). */
   derivedFields: string[];
+  /** Which of the model's endpoints answered (0 = primary, then its failovers), when it has several. */
+  endpoint?: number;
 }
 
 /** Everything the workflow needs to know about a failed call, JSON-serialisable. */
@@ -96,6 +100,8 @@ export interface ProviderErrorDetails {
   tokensOut: number;
   costUsd: number;
   message: string;
+  /** Which of the model's endpoints the attempt went to, when it has several. */
+  endpoint?: number;
 }
 
 export class ProviderError extends Error {

@@ -5,8 +5,11 @@
  * A request is looked up by (model, sha256(system + last user message)). When that misses and the
  * last user message is a self-check of an original prompt (src/router/self-check.ts), the
  * original prompt's recorded self-check is served instead, if the model has one for that answer.
+ * A judge request (src/router/judge.ts form) is an ordinary lookup: recorded judgements are indexed
+ * under that form (mt-bench.ts); a miss says why no judgement of that (question, answer) is recorded.
  * Nothing is invented: what had to be derived is listed in `derived` (the x-recorded-derived header).
  */
+import { JUDGE_SYSTEM, parseJudgePrompt } from '../router/judge';
 import { parseSelfCheckPrompt } from '../router/self-check';
 import { promptKey, type RecordedDataset, type RecordedReply } from './dataset';
 import { answerLogprobs, selfCheckVerdict, type ChoiceLogprobs } from './logprobs';
@@ -103,10 +106,34 @@ function selfCheckOrNotFound(
 ): Resolution {
   const check = parseSelfCheckPrompt(user);
   if (check) return selfCheckAnswer(dataset, model, system, check, allText, user, wantLogprobs, settings);
+  if (parseJudgePrompt(user)) return judgeNotFound(dataset, model, system, key);
   return {
     kind: 'not_found',
     param: 'messages',
     message: `no recorded reply of model ${JSON.stringify(model)} for this prompt (key ${key} = sha256(system + last user message))`,
+  };
+}
+
+/** Why a judge request in the documented form has no recorded judgement to serve. */
+function judgeNotFound(dataset: RecordedDataset, model: string, system: string, key: string): NoAnswer {
+  const judges = dataset.judgeModels();
+  let why: string;
+  if (!judges.includes(model)) {
+    why =
+      judges.length > 0
+        ? `the recorded judges are ${judges.map((j) => JSON.stringify(j)).join(', ')}; ${JSON.stringify(model)} judged nothing`
+        : 'no loaded data file records a judge (an MT-Bench judgements file does)';
+  } else if (system !== JUDGE_SYSTEM) {
+    why =
+      'judgements are recorded under the system message JUDGE_SYSTEM of src/router/judge.ts, and this request has another';
+  } else {
+    why =
+      "this answer to this question was never judged (only a recorded model's own turn-1 answer, exactly, was)";
+  }
+  return {
+    kind: 'not_found',
+    param: 'messages',
+    message: `no recorded judgement by model ${JSON.stringify(model)} for this prompt (key ${key} = sha256(system + last user message)): ${why}`,
   };
 }
 

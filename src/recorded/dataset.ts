@@ -2,13 +2,24 @@
  * Recorded outputs of real models, loaded from JSONL files of the `../shared/data` shape and indexed
  * by (model, sha256(system + prompt)) — the key the recorded-model server looks a request up by.
  *
- * Two row shapes are accepted (see ../shared/data/README.md):
+ * Row shapes accepted (see ../shared/data/README.md), told apart by each file's first row:
  * - multi-model rows: `{ id, system?, prompt, models: { <name>: { answer, raw_confidence, ... } } }`;
- * - one row per model (llmdrift): `{ id, model, prompt, answer, latency_ms, cost_usd }`.
+ * - one row per model (llmdrift): `{ id, model, prompt, answer, latency_ms, cost_usd }`;
+ * - MT-Bench questions and judgements (routellm/mt_bench): answers and judge replies, see mt-bench.ts.
+ * A data path may be a folder: its `*.jsonl` files (not recursive), in name order.
  * Fields a source lacks are absent; the server flags whatever it has to derive instead.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  mtBenchKind,
+  mtBenchReplies,
+  parseMtBenchJudgement,
+  parseMtBenchQuestion,
+  type MtBenchFileKind,
+  type MtBenchQuestion,
+} from './mt-bench';
 
 /** One recorded reply of one model to one prompt. Optional fields are absent in some sources. */
 export interface RecordedReply {
@@ -26,6 +37,8 @@ export interface RecordedReply {
   latencyMs?: number;
   tokensIn?: number;
   tokensOut?: number;
+  /** A judge's recorded grading of an answer (MT-Bench): set on judge replies only. */
+  judgement?: { judgeType: string; score: number; questionId: number; answerModel: string };
   file: string;
   line: number;
 }
@@ -41,6 +54,8 @@ export interface DatasetStats {
   skippedNoAnswer: number;
   /** Entries whose (model, key) was already indexed: the first one is kept. */
   duplicates: number;
+  /** MT-Bench second-turn judgements: they grade a conversation, not one prompt, so nothing is served. */
+  skippedMultiTurn: number;
 }
 
 export interface DatasetOptions {
@@ -71,6 +86,7 @@ export class RecordedDataset {
   private readonly byModel = new Map<string, Map<string, RecordedReply>>();
   private readonly aliasMap = new Map<string, string>();
   private readonly keys = new Set<string>();
+  private readonly judges = new Set<string>();
   readonly stats: DatasetStats;
   readonly files: readonly string[];
 
@@ -89,7 +105,13 @@ export class RecordedDataset {
     if (index.has(key)) return false;
     index.set(key, reply);
     this.keys.add(key);
+    if (reply.judgement) this.judges.add(reply.model);
     return true;
+  }
+
+  /** Real model names with at least one recorded judgement (MT-Bench's `gpt-4`), sorted. */
+  judgeModels(): string[] {
+    return [...this.judges].sort();
   }
 
   addAlias(alias: string, realName: string): void {
@@ -141,9 +163,10 @@ export class RecordedDataset {
  * the earlier file wins). Throws DatasetError naming file and line for an unreadable file or a bad line.
  */
 export async function loadDataset(
-  files: readonly string[],
+  paths: readonly string[],
   opts: DatasetOptions = {},
 ): Promise<RecordedDataset> {
+  const files = await expandPaths(paths);
   const texts = await Promise.all(
     files.map(async (file) => {
       try {
@@ -160,14 +183,108 @@ export async function loadDataset(
     servable: 0,
     skippedNoAnswer: 0,
     duplicates: 0,
+    skippedMultiTurn: 0,
   };
   const dataset = new RecordedDataset(files, stats);
-  files.forEach((file, i) => indexText(dataset, file, texts[i] ?? '', stats));
+  const kinds = texts.map((text) => fileKind(text));
+  // Judgements are checked against the questions, so every question file is read first.
+  const questions = new Map<number, MtBenchQuestion>();
+  files.forEach((file, i) => {
+    if (kinds[i] !== 'mt_bench_questions') return;
+    forEachRow(file, texts[i] ?? '', stats, (row, line) => {
+      const q = wrap(file, line, () => parseMtBenchQuestion(row));
+      if (!questions.has(q.questionId)) questions.set(q.questionId, q);
+    });
+  });
+  files.forEach((file, i) => {
+    const text = texts[i] ?? '';
+    if (kinds[i] === 'mt_bench_judgements') indexMtBench(dataset, file, text, questions, stats);
+    else if (kinds[i] === null)
+      forEachRow(file, text, stats, (row, line) => indexRow(dataset, file, line, row, stats));
+  });
   for (const [alias, real] of Object.entries(opts.aliases ?? {})) dataset.addAlias(alias, real);
   return dataset;
 }
 
-function indexText(dataset: RecordedDataset, file: string, text: string, stats: DatasetStats): void {
+/** Data paths with each folder replaced by its `*.jsonl` files in name order. */
+async function expandPaths(paths: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of paths) {
+    let isDir = false;
+    try {
+      isDir = (await stat(p)).isDirectory();
+    } catch {
+      // Not there or not readable: readFile reports it with the file's name.
+    }
+    if (!isDir) {
+      out.push(p);
+      continue;
+    }
+    const names = (await readdir(p)).filter((n) => n.endsWith('.jsonl')).sort();
+    if (names.length === 0) throw new DatasetError(p, 0, 'the folder has no .jsonl data files');
+    out.push(...names.map((n) => path.join(p, n)));
+  }
+  return out;
+}
+
+/** The MT-Bench kind of a file by its first non-blank row, or null for the ../shared/data row shape. */
+function fileKind(text: string): MtBenchFileKind | null {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const line = text.slice(start, end).trim();
+    start = end + 1;
+    if (line === '') continue;
+    try {
+      return mtBenchKind(parseJsonLine(line));
+    } catch {
+      return null; // the row loop reports the bad line with its number
+    }
+  }
+  return null;
+}
+
+function indexMtBench(
+  dataset: RecordedDataset,
+  file: string,
+  text: string,
+  questions: ReadonlyMap<number, MtBenchQuestion>,
+  stats: DatasetStats,
+): void {
+  forEachRow(file, text, stats, (row, line) => {
+    const result = wrap(file, line, () => parseMtBenchJudgement(row, questions));
+    stats.entries++;
+    if (result.kind === 'multi_turn') {
+      stats.skippedMultiTurn++;
+      return;
+    }
+    // One row, two replies: the model's answer and the judge's grading of it.
+    stats.entries++;
+    const { answer, judge } = mtBenchReplies(result.judgement);
+    for (const r of [answer, judge]) {
+      const added = dataset.add(promptKey(r.system, r.prompt), { ...r, file, line });
+      if (added) stats.servable++;
+      else stats.duplicates++;
+    }
+  });
+}
+
+function wrap<T>(file: string, line: number, parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    throw new DatasetError(file, line, (err as Error).message);
+  }
+}
+
+/** Calls `each` with every non-blank line parsed, counting rows; a bad line names file and line. */
+function forEachRow(
+  file: string,
+  text: string,
+  stats: DatasetStats,
+  each: (row: unknown, line: number) => void,
+): void {
   let start = 0;
   let lineNo = 0;
   while (start <= text.length) {
@@ -184,7 +301,7 @@ function indexText(dataset: RecordedDataset, file: string, text: string, stats: 
       throw new DatasetError(file, lineNo, `invalid JSON: ${(err as Error).message}`);
     }
     stats.rows++;
-    indexRow(dataset, file, lineNo, row, stats);
+    each(row, lineNo);
   }
 }
 

@@ -5,6 +5,18 @@
  * and fault injection (faults.ts). It never invents an answer or a confidence; whatever it derives
  * is listed in the `x-recorded-derived` response header.
  *
+ * Data: JSONL files of the ../shared/data shape, or folders of them (dataset.ts). An MT-Bench folder
+ * (routellm/mt_bench: question.jsonl + judgements.jsonl, see mt-bench.ts) serves two kinds of call:
+ * - an answer: model = the judged model (`mistralai/Mixtral-8x7B-Instruct-v0.1`,
+ *   `gpt-4-1106-preview`), no system message, user = the turn-1 question -> its recorded answer;
+ * - a judge call: model = the recorded judge (`gpt-4`), system = JUDGE_SYSTEM, user =
+ *   buildJudgeMessages(question, answer)[1].content (src/router/judge.ts) -> the judge's recorded
+ *   judgment text, ending with its score as `[[N]]` (mostly `Rating: [[N]]`), only when that exact
+ *   (question, answer) pair was judged; any other pair or judge name is the usual 404.
+ * Neither has recorded usage or latency: both are derived and flagged. A judge reply carries
+ * `x-recorded-judge-prompt` (`single-v1`, or `single-math-v1`: that judge also saw a reference
+ * answer), since the recorded judge saw MT-Bench's own prompt, not JUDGE_SYSTEM word for word.
+ *
  * Routes: POST /v1/chat/completions, GET /v1/models, GET /metrics, GET /healthz,
  * GET|POST|DELETE /admin/faults.
  */
@@ -36,6 +48,7 @@ import {
 } from './openai-schema';
 
 export interface RecordedServerOptions {
+  /** JSONL data files, or folders whose `*.jsonl` files are loaded (an MT-Bench folder). */
   dataFiles: string[];
   /** Default 127.0.0.1. */
   host?: string;
@@ -137,7 +150,7 @@ function validateOptions(opts: RecordedServerOptions): Settings {
     return value;
   };
   if (!Array.isArray(opts.dataFiles) || opts.dataFiles.length === 0) {
-    throw new Error('dataFiles must list at least one JSONL file');
+    throw new Error('dataFiles must list at least one JSONL file or folder');
   }
   const retryAfterSeconds = nonNegative('retryAfterSeconds', opts.retryAfterSeconds, 1);
   if (!Number.isInteger(retryAfterSeconds))
@@ -333,6 +346,7 @@ function setAnswerHeaders(reply: FastifyReply, answer: ServedAnswer): void {
   reply.header('x-recorded-latency-ms', String(answer.latencyMs));
   if (answer.costUsd !== undefined) reply.header('x-recorded-cost-usd', String(answer.costUsd));
   if (answer.derived.length > 0) reply.header('x-recorded-derived', answer.derived.join(','));
+  if (answer.reply.judgement) reply.header('x-recorded-judge-prompt', answer.reply.judgement.judgeType);
 }
 
 function completionBody(answer: ServedAnswer): object {

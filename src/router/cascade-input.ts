@@ -15,6 +15,8 @@ export interface CascadeRequestInput {
 export interface CascadeInput {
   request: CascadeRequestInput;
   policy: PolicySnapshot;
+  /** Set on a shadow child: the workflow id of the parent whose served answer it compares with. */
+  shadowOf?: string;
 }
 
 export const CASCADE_WORKFLOW_TYPE = 'cascadeWorkflow';

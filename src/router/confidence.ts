@@ -28,7 +28,8 @@ export function rawAnswerConfidence(
     case 'min_logprob':
       return Math.min(...tokens.map((t) => t.logprob));
     case 'self_check':
-      throw new Error('self_check confidence comes from the self-check call: use selfCheckLogPYes');
+    case 'judge':
+      throw new Error(`${source} confidence comes from a second call, not from the answer's logprobs`);
   }
 }
 
@@ -51,11 +52,19 @@ export function selfCheckLogPYes(logprobs: TokenLogprob[] | null): number | null
   return null;
 }
 
-/** P(correct) from a raw log-probability through the rung's calibration map. */
-export function calibrate(map: CalibrationMap, raw: number): number {
-  if (map.kind === 'identity') return clamp01(Math.exp(raw));
+/**
+ * P(correct) from a raw signal through the rung's calibration map. Uncalibrated (identity), a
+ * log-probability reads as its probability and a judge's score / 10 as itself.
+ */
+export function calibrate(
+  map: CalibrationMap,
+  raw: number,
+  source: ConfidenceSource = 'answer_logprob',
+): number {
+  const uncalibrated = () => clamp01(source === 'judge' ? raw : Math.exp(raw));
+  if (map.kind === 'identity') return uncalibrated();
   const { x, y } = map;
-  if (x.length === 0) return clamp01(Math.exp(raw));
+  if (x.length === 0) return uncalibrated();
   if (raw <= x[0]!) return clamp01(y[0]!);
   if (raw >= x[x.length - 1]!) return clamp01(y[y.length - 1]!);
   let hi = 1;

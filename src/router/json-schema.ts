@@ -50,10 +50,19 @@ export function checkJsonAnswer(schema: unknown, text: string): SchemaCheck {
   try {
     value = JSON.parse(stripCodeFence(text));
   } catch (err) {
-    return { valid: false, errors: [`not JSON: ${err instanceof Error ? err.message : String(err)}`] };
+    // A label task's schema is often `{ type: string, enum: [...] }` and models answer with the
+    // bare label (A, not "A"): validate the text itself as that string.
+    if (expectsString(schema)) value = text.trim();
+    else return { valid: false, errors: [`not JSON: ${err instanceof Error ? err.message : String(err)}`] };
   }
   const valid = validate(value) as boolean;
   return { valid, errors: valid ? [] : formatErrors(validate.errors ?? []) };
+}
+
+function expectsString(schema: unknown): boolean {
+  if (!schema || typeof schema !== 'object') return false;
+  const s = schema as { type?: unknown; enum?: unknown };
+  return s.type === 'string' || (Array.isArray(s.enum) && s.enum.every((v) => typeof v === 'string'));
 }
 
 /** Models often wrap JSON in ```json fences even when asked not to; that is not a schema failure. */

@@ -3,8 +3,14 @@
  * request starts and passed to the workflow as input. Workflow code never reads files, config,
  * clocks or caches, so a recorded history replays the same after the config or calibration
  * changes: the values it used are in its own input.
+ *
+ * Operational control happens here, per request, when the snapshot is built: the kill switch
+ * and model override force one model; `rollout` serves a stable share of request ids by the
+ * route and the rest by the baseline; shadow mode attaches the routed policy to a sample of the
+ * baseline-served requests.
  */
 import type { CascadeConfig, ConfidenceSource, LimitsConfig, Route } from '../config/schema';
+import { unitHash } from './hash';
 
 export type { Route } from '../config/schema';
 
@@ -14,17 +20,30 @@ export type CalibrationMap =
   /** Piecewise-linear through sorted points (isotonic fits produce these). */
   | { kind: 'piecewise'; x: number[]; y: number[] };
 
-export interface RungSnapshot {
+/** A model as the workflow needs it: where its calls run and what they cost. */
+export interface ModelSnapshot {
   model: string;
   /** Task queue whose workers call this model's endpoint: `cascade-model-<modelId>`. */
   taskQueue: string;
-  threshold: number | null;
-  confidence: ConfidenceSource | null;
-  calibration: CalibrationMap;
   pricing: { inputPerMTok: number; outputPerMTok: number };
   /** Per-attempt timeout of the endpoint, used as the activity's start-to-close timeout. */
   timeoutMs: number;
+  /** Worker slots of the model's queue (latency-budget dispatch converts queue depth to wait). */
+  concurrency?: number;
+  /** Service time assumed before any call was observed (latency-budget dispatch). */
+  expectedLatencyMs?: number;
 }
+
+export interface RungSnapshot extends ModelSnapshot {
+  threshold: number | null;
+  confidence: ConfidenceSource | null;
+  calibration: CalibrationMap;
+  /** The judge model of a `judge` confidence rung. */
+  judge?: ModelSnapshot | null;
+}
+
+/** Why a request is served the way it is (in the trace, so a dashboard can split by it). */
+export type ServedAs = 'routed' | 'baseline-rollout' | 'baseline-shadow' | 'kill-switch' | 'override';
 
 export interface PolicySnapshot {
   task: string;
@@ -36,6 +55,12 @@ export interface PolicySnapshot {
   limits: LimitsConfig;
   /** USD per Temporal action, to price the orchestration as router cost. */
   costPerAction: number;
+  /** Absent in histories recorded before operational control existed: read as 'routed'. */
+  servedAs?: ServedAs;
+  /** The latency-budget route's budget for this request. */
+  latencyBudgetMs?: number | null;
+  /** Shadow mode: the routed policy to run beside the served baseline, and where. */
+  shadow?: { policy: PolicySnapshot; taskQueue: string; waitForServedMs: number } | null;
 }
 
 export function modelTaskQueue(modelId: string): string {
@@ -49,35 +74,88 @@ export class UnknownTaskError extends Error {
   }
 }
 
-/** Resolves a task's policy from a validated config (pure: the caller loaded the config). */
+export interface SnapshotOptions {
+  /** The request id: rollout bucket and shadow sample are a stable hash of it. */
+  requestId: string;
+  latencyBudgetMs?: number;
+  /** Task queue of shadow children (tests run their own). */
+  shadowTaskQueue?: string;
+}
+
+function modelSnapshot(config: CascadeConfig, modelId: string, taskId: string): ModelSnapshot {
+  const model = config.models[modelId];
+  // validate.ts guarantees every referenced model exists; this guards hand-built configs.
+  if (!model) throw new Error(`task "${taskId}" names unknown model "${modelId}"`);
+  return {
+    model: modelId,
+    taskQueue: modelTaskQueue(modelId),
+    pricing: { ...model.pricing },
+    timeoutMs: model.timeoutMs,
+    concurrency: model.concurrency,
+    expectedLatencyMs: model.expectedLatencyMs,
+  };
+}
+
+/** Resolves a task's policy for one request from a validated config (pure: the caller loaded it). */
 export function buildPolicySnapshot(
   config: CascadeConfig,
   configVersion: string,
   taskId: string,
+  opts: SnapshotOptions,
 ): PolicySnapshot {
   const task = config.tasks[taskId];
   if (!task) throw new UnknownTaskError(taskId, Object.keys(config.tasks));
-  return {
+
+  const routed: PolicySnapshot = {
     task: taskId,
     route: task.route,
     configVersion,
     calibrationVersion: 'none',
-    rungs: task.rungs.map((r) => {
-      const model = config.models[r.model];
-      // validate.ts guarantees every rung's model exists; this guards hand-built configs.
-      if (!model) throw new Error(`task "${taskId}" names unknown model "${r.model}"`);
-      return {
-        model: r.model,
-        taskQueue: modelTaskQueue(r.model),
-        threshold: r.threshold ?? null,
-        confidence: r.confidence ?? null,
-        calibration: { kind: 'identity' },
-        pricing: { ...model.pricing },
-        timeoutMs: model.timeoutMs,
-      };
-    }),
+    rungs: task.rungs.map((r) => ({
+      ...modelSnapshot(config, r.model, taskId),
+      threshold: r.threshold ?? null,
+      confidence: r.confidence ?? null,
+      calibration: { kind: 'identity' },
+      judge: r.judge ? modelSnapshot(config, r.judge, taskId) : null,
+    })),
     responseSchema: task.responseSchema ?? null,
     limits: { ...task.limits },
     costPerAction: config.temporal.costPerAction,
+    servedAs: 'routed',
+    latencyBudgetMs:
+      task.route === 'latency-budget' ? (opts.latencyBudgetMs ?? task.latencyBudgetMs ?? null) : null,
+    shadow: null,
   };
+
+  const single = (modelId: string, servedAs: ServedAs): PolicySnapshot => ({
+    ...routed,
+    route: 'static',
+    servedAs,
+    latencyBudgetMs: null,
+    rungs: [
+      {
+        ...modelSnapshot(config, modelId, taskId),
+        threshold: null,
+        confidence: null,
+        calibration: { kind: 'identity' },
+        judge: null,
+      },
+    ],
+  });
+  const baseline = task.baseline ?? task.rungs[task.rungs.length - 1]!.model;
+
+  if (task.killSwitch) return single(baseline, 'kill-switch');
+  if (task.overrideModel) return single(task.overrideModel, 'override');
+  if (unitHash(`rollout:${opts.requestId}`) * 100 < task.rollout) return routed;
+  if (task.shadow.enabled && unitHash(`shadow:${opts.requestId}`) < task.shadow.sampleRate) {
+    return {
+      ...single(baseline, 'baseline-shadow'),
+      shadow: {
+        policy: routed,
+        taskQueue: opts.shadowTaskQueue ?? 'cascade-shadow',
+        waitForServedMs: 10 * 60_000,
+      },
+    };
+  }
+  return single(baseline, 'baseline-rollout');
 }

@@ -20,7 +20,8 @@ export const ESCALATION_REASONS = [
 ] as const;
 export type EscalationReason = (typeof ESCALATION_REASONS)[number];
 
-export type CallPurpose = 'answer' | 'self_check' | 'shadow';
+/** `shadow`: an answer call of a shadow child (the routed path that did not serve). */
+export type CallPurpose = 'answer' | 'self_check' | 'judge' | 'shadow';
 
 export interface AttemptRecord {
   attempt: number;
@@ -37,6 +38,8 @@ export interface AttemptRecord {
   backoffMs?: number;
   /** The provider's message for a failure, without secrets. */
   error?: string;
+  /** Which of the model's endpoints served the attempt (0 = primary, then its failovers). */
+  endpoint?: number;
 }
 
 export interface CallRecord {
@@ -81,8 +84,8 @@ export interface Trace {
   requestId: string;
   route: Route;
   taskType: string;
-  status: 'running' | 'answered' | 'failed';
-  policy: { configVersion: string; calibrationVersion: string };
+  status: 'running' | 'answered' | 'failed' | 'cancelled';
+  policy: { configVersion: string; calibrationVersion: string; servedAs?: string };
   decision: DecisionRecord | null;
   calls: CallRecord[];
   checks: CheckRecord[];
@@ -91,6 +94,10 @@ export interface Trace {
   final: { model: string | null; rung: number | null; answer: string | null };
   /** Why the request ended without an answer. */
   error?: string;
+  /** Latency-budget dispatch: the live signals read and the choice made. */
+  dispatch?: DispatchRecord;
+  /** Shadow mode: the parent names its child; the child records what routing would have done. */
+  shadow?: ShadowParentRecord | ShadowChildRecord;
   totals: {
     costUsd: number;
     /** What the request would have cost on the last (strongest) rung alone. */
@@ -103,4 +110,71 @@ export interface Trace {
     orchestrationActions: number;
     orchestrationCostUsd: number;
   };
+}
+
+export interface DispatchCandidate {
+  model: string;
+  /** Tasks waiting on the model's Temporal task queue (describeTaskQueue stats), null if unread. */
+  temporalBacklog: number | null;
+  /** Calls this worker process has queued or in flight for the model. */
+  workerInFlight: number | null;
+  /** Requests waiting at the endpoint itself (its /metrics), null when it exposes none. */
+  endpointQueue: number | null;
+  /** The larger of the three signals' waits. */
+  expectedWaitMs: number;
+  expectedServiceMs: number;
+  estimatedCostUsd: number;
+  fits: boolean;
+  /** The endpoint's parallel slots the depths are divided by. */
+  concurrency?: number;
+  /** Each signal's implied wait (depth / concurrency × service), null if unread. */
+  waitBySignalMs?: {
+    temporalBacklog: number | null;
+    workerInFlight: number | null;
+    endpointQueue: number | null;
+  };
+  /** `observed`: median of recent calls in the worker; `configured`: the model's expectedLatencyMs. */
+  serviceSource?: 'observed' | 'configured';
+  /** Signals that could not be read, and why. */
+  errors?: string[];
+}
+
+export interface DispatchRecord {
+  budgetMs: number;
+  candidates: DispatchCandidate[];
+  chosen: string;
+  /** Nothing fitted the budget: the fastest candidate was taken. */
+  budgetExceeded: boolean;
+  /** The cheapest candidate: when it is not `chosen`, the budget changed the model. */
+  cheapest?: string;
+  /** The request's prompt-token estimate the costs are for. */
+  tokensIn?: number;
+  /** When the signals were read (worker clock) and how long reading took. */
+  readAt?: string;
+  readMs?: number;
+}
+
+export interface ShadowParentRecord {
+  role: 'parent';
+  childWorkflowId: string;
+}
+
+export interface ShadowAgreement {
+  exact: boolean;
+  /** Equal after trimming, lower-casing and collapsing white space and trailing punctuation. */
+  normalized: boolean;
+  /** Equal as JSON values (the task has a response schema); null otherwise. */
+  schemaEqual: boolean | null;
+}
+
+export interface ShadowChildRecord {
+  role: 'child';
+  parentWorkflowId: string;
+  /** What the baseline served, as the parent signalled it; null if it never did. */
+  served: { model: string | null; answer: string | null; costUsd: number } | null;
+  agreement: ShadowAgreement | null;
+  /** The routed path's cost (model calls), against the served baseline's. */
+  wouldHaveCostUsd: number;
+  wouldHaveSavedUsd: number | null;
+  wouldHaveEscalated: boolean;
 }

@@ -88,6 +88,9 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     'warn',
     '--dynamic-config-value',
     'system.forceSearchAttributesCacheRefreshOnRead=true',
+    // Task-queue stats, which latency-budget dispatch reads, are cached 5 s by default: 1 s here.
+    '--dynamic-config-value',
+    'matching.TaskQueueInfoByBuildIdTTL="1s"',
     ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => [
       '--search-attribute',
       `${k.name}=${TYPE_NAMES[k.type] ?? k.type}`,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ModelConfig } from '../../src/config/schema';
+import { modelSchema, type ModelConfig } from '../../src/config/schema';
 import { isAbortError } from '../../src/providers/classify';
 import { OpenAICompatibleProvider } from '../../src/providers/openai-compatible';
 import { createProvider } from '../../src/providers/registry';
@@ -30,7 +30,7 @@ const row = JSON.parse(readFileSync(DATA_FILE, 'utf8').split('\n')[0] ?? '') as 
 const recorded = row.models[MODEL]!;
 
 function modelConfig(baseUrl: string, overrides: Partial<ModelConfig> = {}): ModelConfig {
-  return {
+  return modelSchema.parse({
     provider: 'openai-compatible',
     baseUrl,
     model: MODEL,
@@ -40,7 +40,7 @@ function modelConfig(baseUrl: string, overrides: Partial<ModelConfig> = {}): Mod
     concurrency: 4,
     logprobs: true,
     ...overrides,
-  };
+  });
 }
 
 const question: ModelCallRequest = {

@@ -18,9 +18,11 @@ import { startWorkers, type RunningWorkers } from '../../src/worker';
 
 export interface StackTask {
   route: 'static' | 'direct-small' | 'cascade' | 'latency-budget';
-  rungs: { model: string; threshold?: number; confidence?: string }[];
+  rungs: { model: string; threshold?: number; confidence?: string; judge?: string }[];
   responseSchema?: Record<string, unknown>;
   limits?: Record<string, number>;
+  /** Any other task field of the config (shadow, rollout, killSwitch, baseline, ...). */
+  [field: string]: unknown;
 }
 
 export interface StackOptions {
@@ -28,7 +30,20 @@ export interface StackOptions {
   /** Endpoint model names (as in the data) with prices. */
   models: Record<
     string,
-    { inputPerMTok: number; outputPerMTok: number; timeoutMs?: number; concurrency?: number }
+    {
+      inputPerMTok: number;
+      outputPerMTok: number;
+      timeoutMs?: number;
+      concurrency?: number;
+      /** More endpoints serving the model (e.g. a second recorded-model server the test started). */
+      failover?: { baseUrl: string; apiKeyEnv?: string }[];
+      /** The model's circuit breaker settings (per endpoint); default: one that never trips. */
+      circuit?: { failureThreshold?: number; cooldownMs?: number };
+      /** Service time assumed before any call was observed (latency-budget dispatch). */
+      expectedLatencyMs?: number;
+      /** Point the model's `metrics` at the recorded server's /metrics (`recorded_queue_depth`). */
+      recordedMetrics?: boolean;
+    }
   >;
   tasks: Record<string, StackTask>;
   recorded?: Partial<RecordedServerOptions>;
@@ -48,8 +63,18 @@ export interface Stack {
   client: Client;
   /** The config's model id for an endpoint model name (ids are prefixed per stack). */
   modelId(name: string): string;
+  /** This stack's own cascade and shadow task queues. */
+  taskQueue: string;
+  shadowTaskQueue: string;
   close(): Promise<void>;
 }
+
+/**
+ * Stacks script faults into many requests to one model, so the production default (open after 5
+ * consecutive failures) would open a circuit between unrelated tests. A model's circuit trips only
+ * in tests that set `circuit` themselves (test/workflows/endpoint-health.test.ts).
+ */
+const NO_TRIP_CIRCUIT = { failureThreshold: 1000 };
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const prefix = opts.modelIdPrefix ?? `t${randomUUID().slice(0, 8)}-`;
@@ -72,19 +97,35 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
             pricing: { inputPerMTok: m.inputPerMTok, outputPerMTok: m.outputPerMTok },
             ...(m.timeoutMs ? { timeoutMs: m.timeoutMs } : {}),
             ...(m.concurrency ? { concurrency: m.concurrency } : {}),
+            ...(m.failover ? { failover: m.failover } : {}),
+            circuit: m.circuit ?? NO_TRIP_CIRCUIT,
+            ...(m.expectedLatencyMs ? { expectedLatencyMs: m.expectedLatencyMs } : {}),
+            ...(m.recordedMetrics
+              ? { metrics: { url: `${recorded.url}/metrics`, queueMetric: 'recorded_queue_depth' } }
+              : {}),
           },
         ]),
       ),
       tasks: Object.fromEntries(
         Object.entries(opts.tasks).map(([id, t]) => [
           id,
-          { ...t, rungs: t.rungs.map((r) => ({ ...r, model: modelId(r.model) })) },
+          {
+            ...t,
+            rungs: t.rungs.map((r) => ({
+              ...r,
+              model: modelId(r.model),
+              ...(r.judge ? { judge: modelId(r.judge) } : {}),
+            })),
+            ...(typeof t.baseline === 'string' ? { baseline: modelId(t.baseline) } : {}),
+            ...(typeof t.overrideModel === 'string' ? { overrideModel: modelId(t.overrideModel) } : {}),
+          },
         ]),
       ),
     },
     'test-stack',
   );
   const taskQueue = `cascade-${prefix}`;
+  const shadowTaskQueue = `cascade-shadow-${prefix}`;
   let workers: RunningWorkers | undefined;
   let connection: Connection | undefined;
   try {
@@ -94,6 +135,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       namespace: inject('temporalNamespace'),
       workflowBundlePath: inject('workflowBundlePath'),
       taskQueue,
+      shadowTaskQueue,
     });
     connection = await Connection.connect({ address: inject('temporalAddress') });
   } catch (err) {
@@ -102,13 +144,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     throw err;
   }
   const client = new Client({ connection, namespace: inject('temporalNamespace') });
-  const cascade = new CascadeClient({ client, config, taskQueue });
+  const cascade = new CascadeClient({ client, config, taskQueue, shadowTaskQueue });
   return {
     recorded,
     config,
     cascade,
     client,
     modelId,
+    taskQueue,
+    shadowTaskQueue,
     async close() {
       await workers!.shutdown();
       await connection!.close();

@@ -4,6 +4,7 @@
  * serving test/fixtures/replay-rows.jsonl, faults scripted where a scenario needs them.
  *
  *   RECORD_REPLAY=1 npx vitest run test/replay/record.test.ts
+ *   RECORD_REPLAY=1 RECORD_ONLY=shadow-pair npx vitest run test/replay/record.test.ts
  *
  * Skipped otherwise. A recording is written only after its trace shows what the fixture's name
  * promises. Each history is written in the SDK's JSON history format (historyToJson of
@@ -20,6 +21,9 @@ import { scriptFaults, startStack, type Stack } from '../helpers/stack';
 import { fixturePath, REPLAY_STACK, ROWS_FILE, SCENARIOS } from './scenarios';
 
 const RECORD = process.env.RECORD_REPLAY === '1';
+// RECORD_ONLY=a,b re-records just those scenarios: older fixtures stay as recorded by older
+// code, which is what proves that new code still replays them.
+const ONLY = process.env.RECORD_ONLY?.split(',').map((s) => s.trim());
 const IDENTITY = 'cascade-replay-recorder';
 const PROJECT_ROOT = path.resolve(__dirname, '../..');
 
@@ -46,7 +50,7 @@ describe.skipIf(!RECORD)('record the replay fixtures (RECORD_REPLAY=1)', () => {
   });
   afterAll(async () => stack?.close());
 
-  for (const scenario of SCENARIOS) {
+  for (const scenario of SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.name))) {
     it(`records ${scenario.name}`, async () => {
       const row = readRows(ROWS_FILE).find((r) => r.id === scenario.rowId);
       expect(row, `row ${scenario.rowId} in ${ROWS_FILE}`).toBeDefined();
@@ -60,9 +64,16 @@ describe.skipIf(!RECORD)('record the replay fixtures (RECORD_REPLAY=1)', () => {
         ...(row!.system ? { system: row!.system } : {}),
       });
       scenario.expectTrace(trace);
-      const fetched = await stack.client.workflow.getHandle(trace.requestId).fetchHistory();
-      const history = scrub(historyToJson(fetched));
-      fs.writeFileSync(fixturePath(scenario.name), JSON.stringify(history, null, 2) + '\n');
+      const write = async (workflowId: string, name: string) => {
+        const fetched = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+        fs.writeFileSync(fixturePath(name), JSON.stringify(scrub(historyToJson(fetched)), null, 2) + '\n');
+      };
+      await write(trace.requestId, scenario.name);
+      for (const other of scenario.alsoRecord ?? []) {
+        const workflowId = `${trace.requestId}${other.workflowIdSuffix}`;
+        other.expectTrace(await stack.client.workflow.getHandle(workflowId).result());
+        await write(workflowId, other.name);
+      }
     });
   }
 });

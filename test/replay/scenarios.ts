@@ -57,6 +57,21 @@ export const REPLAY_STACK: StackOptions = {
       rungs: [{ model: SMALL, confidence: 'answer_logprob', threshold: 0.7 }, { model: LARGE }],
       limits: FAST_RETRIES,
     },
+    // Latency-budget dispatch: the snapshot of live queue signals is a recorded local activity.
+    gsm8kLatency: {
+      route: 'latency-budget',
+      rungs: [{ model: SMALL }, { model: LARGE }],
+      latencyBudgetMs: 60_000,
+      limits: FAST_RETRIES,
+    },
+    // The same cascade in shadow mode: the large model serves, the cascade runs as a child.
+    gsm8kShadow: {
+      route: 'cascade',
+      rungs: [{ model: SMALL, confidence: 'answer_logprob', threshold: 0.7 }, { model: LARGE }],
+      limits: FAST_RETRIES,
+      rollout: 0,
+      shadow: { enabled: true, sampleRate: 1 },
+    },
   },
 };
 
@@ -70,6 +85,8 @@ export interface ReplayScenario {
   faults?: { model: string; sequence: string[] };
   /** What the trace must show for the recording to be kept. */
   expectTrace(trace: Trace): void;
+  /** Other workflows the request started (a shadow child), recorded beside it once they finish. */
+  alsoRecord?: { workflowIdSuffix: string; name: string; expectTrace(trace: Trace): void }[];
 }
 
 export const SCENARIOS: ReplayScenario[] = [
@@ -143,7 +160,51 @@ export const SCENARIOS: ReplayScenario[] = [
   },
 ];
 
-export const SCENARIO_NAMES = SCENARIOS.map((s) => s.name);
+SCENARIOS.push({
+  name: 'shadow-pair',
+  rowId: 'gsm8k-49',
+  task: 'gsm8kShadow',
+  expectTrace(t) {
+    expect(t.route).toBe('static');
+    expect(t.policy.servedAs).toBe('baseline-shadow');
+    expect(t.final.model).toBe(id(LARGE));
+    expect(t.shadow).toMatchObject({ role: 'parent' });
+  },
+  alsoRecord: [
+    {
+      workflowIdSuffix: ':shadow',
+      name: 'shadow-pair-child',
+      expectTrace(t) {
+        expect(t.route).toBe('cascade');
+        expect(t.shadow).toMatchObject({ role: 'child', served: { model: id(LARGE) } });
+        expect(t.escalations).toEqual([{ from: id(SMALL), to: id(LARGE), reason: 'low_confidence' }]);
+      },
+    },
+  ],
+});
+
+SCENARIOS.push({
+  name: 'latency-budget-dispatch',
+  rowId: 'gsm8k-88',
+  task: 'gsm8kLatency',
+  expectTrace(t) {
+    expect(t.route).toBe('latency-budget');
+    expect(t.dispatch).toMatchObject({
+      budgetMs: 60_000,
+      chosen: id(SMALL),
+      cheapest: id(SMALL),
+      budgetExceeded: false,
+    });
+    expect(t.dispatch!.candidates.map((c) => [c.model, c.fits])).toEqual([
+      [id(SMALL), true],
+      [id(LARGE), true],
+    ]);
+    expect(t.escalations).toEqual([]);
+    expect(t.final.model).toBe(id(SMALL));
+  },
+});
+
+export const SCENARIO_NAMES = SCENARIOS.flatMap((s) => [s.name, ...(s.alsoRecord ?? []).map((a) => a.name)]);
 
 export function fixturePath(name: string): string {
   return path.join(REPLAY_DIR, `${name}.json`);

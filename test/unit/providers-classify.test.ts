@@ -13,7 +13,7 @@ import { costUsd } from '../../src/providers/cost';
 import { createProvider, providerFor } from '../../src/providers/registry';
 import { parseRetryAfterHeader, parseRetryAfterMs, retryAfterMs } from '../../src/providers/retry-after';
 import { ProviderError } from '../../src/providers/types';
-import { type CascadeConfig, type ModelConfig } from '../../src/config/schema';
+import { type CascadeConfig, modelSchema, type ModelConfig } from '../../src/config/schema';
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 const KEY = 'sk-test-0123456789abcdefSECRET';
@@ -366,7 +366,7 @@ describe('costUsd', () => {
 });
 
 describe('registry', () => {
-  const model: ModelConfig = {
+  const model: ModelConfig = modelSchema.parse({
     provider: 'openai-compatible',
     baseUrl: 'http://127.0.0.1:9/v1',
     apiKeyEnv: 'CASCADE_TEST_MISSING_KEY',
@@ -374,7 +374,7 @@ describe('registry', () => {
     timeoutMs: 1000,
     concurrency: 1,
     logprobs: true,
-  };
+  });
 
   it('a missing key fails the first call with config_error naming the variable, not a value', async () => {
     const provider = createProvider('big', model, { OTHER: 'x' });

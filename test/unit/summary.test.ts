@@ -132,6 +132,8 @@ describe('summarize', () => {
       failed: 1,
       escalated: 2,
       byFinalModel: { small: 1, large: 1 },
+      byRoute: { cascade: 3 },
+      shadowed: 0,
       attempts: 8,
       // b: one retry on small; c: two retries on small, none on large.
       retries: 3,
@@ -180,6 +182,8 @@ describe('summarize', () => {
       escalated: 0,
       escalationRate: 0,
       byFinalModel: {},
+      byRoute: {},
+      shadowed: 0,
       costUsd: 0,
       baselineCostUsd: 0,
       savingsUsd: 0,

@@ -5,6 +5,7 @@ import { CascadeClient } from '../../client/cascade-client';
 import { runBatch } from '../../client/batch';
 import { formatSummaryTable, summarize } from '../../client/summary';
 import { demoSet } from '../../demo/demo-set';
+import { ConfigWatcher } from '../../config/watch';
 import { readEnv } from '../../env';
 import { installRuntime } from '../../temporal/runtime';
 import { startRecordedServer, type RecordedServer } from '../../recorded/server';
@@ -50,8 +51,14 @@ async function runDev(opts: DevOptions): Promise<void> {
   const env = readEnv();
   const loaded = loadConfigForCli(opts.config);
   const namespace = loaded.config.temporal.namespace;
+  // Edits to the config file (kill switch, override, rollout) reach new requests without a restart.
+  const watcher = new ConfigWatcher(loaded.source, {
+    onReload: (next) => process.stderr.write(`config reloaded: ${next.version}\n`),
+    onError: (err) =>
+      process.stderr.write(`config edit ignored, keeping ${watcher.current().version}: ${err.message}\n`),
+  });
   const say = (line: string) => process.stdout.write(line + '\n');
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<void>)[] = [async () => watcher.close()];
   const stopAll = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
@@ -105,7 +112,11 @@ async function runDev(opts: DevOptions): Promise<void> {
     cleanups.push(() => recorded!.close());
     say(`recorded-model server on ${recorded.baseUrl} (${set.dataFiles.length} data files)`);
 
-    workers = await startWorkers({ config: loaded.config, address: server.address, namespace });
+    workers = await startWorkers({
+      config: () => watcher.current().config,
+      address: server.address,
+      namespace,
+    });
     cleanups.push(() => workers.shutdown());
     say(`worker polling ${workers.workers.length} task queues, config ${loaded.version}`);
 

@@ -5,6 +5,7 @@ import { registerTemporalCli } from './temporal-cli';
 import { registerConfig } from './config';
 import { registerDev } from './dev';
 import { registerTrace } from './trace';
+import { registerCancel } from './cancel';
 import { registerWorker } from './worker';
 import { registerRun } from './run';
 import { registerReplay } from './replay';
@@ -15,6 +16,7 @@ export function registerCommands(program: Command): void {
   registerWorker(program);
   registerRun(program);
   registerTrace(program);
+  registerCancel(program);
   registerReplay(program);
   registerSetup(program);
   registerConfig(program);

@@ -1,6 +1,8 @@
 /**
  * `cascade recorded`: run the recorded-model server (src/recorded) in the foreground, for demos,
- * benchmarks and pointing any OpenAI client at recorded outputs of real models.
+ * benchmarks and pointing any OpenAI client at recorded outputs of real models. `--data` takes JSONL
+ * files or folders of them, e.g. ../shared/data/routellm/mt_bench for MT-Bench answers and GPT-4's
+ * recorded judgements (the `judge` confidence source).
  */
 import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
@@ -30,7 +32,11 @@ export function registerRecorded(program: Command): void {
     .description(
       'serve recorded outputs of real models over an OpenAI-compatible API (no paid model is called)',
     )
-    .requiredOption('--data <files...>', 'JSONL files of the ../shared/data shape')
+    .requiredOption(
+      '--data <paths...>',
+      'JSONL files of the ../shared/data shape, or folders of them (their *.jsonl files), e.g. an ' +
+        'MT-Bench folder (question.jsonl + judgements.jsonl: answers, and judge replies as model gpt-4)',
+    )
     .option('--port <n>', 'TCP port (default: CASCADE_RECORDED_PORT or 8788; 0 = any free port)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--latency-scale <x>', 'multiply recorded latencies (0 = answer at once)', '1')
@@ -60,7 +66,7 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 async function start(opts: RecordedCliOptions): Promise<RecordedServer> {
-  for (const file of opts.data) await checkReadableFile(file);
+  for (const file of opts.data) await checkReadablePath(file);
   const options = {
     dataFiles: opts.data,
     host: opts.host,
@@ -93,10 +99,11 @@ async function start(opts: RecordedCliOptions): Promise<RecordedServer> {
   }
 }
 
-async function checkReadableFile(file: string): Promise<void> {
+async function checkReadablePath(file: string): Promise<void> {
   try {
     await access(file, fsConstants.R_OK);
-    if (!(await stat(file)).isFile()) throw new Error('not a regular file');
+    const info = await stat(file);
+    if (!info.isFile() && !info.isDirectory()) throw new Error('not a regular file or folder');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new CliError(`cannot read data file ${file}: ${reason}`, EXIT.usage);

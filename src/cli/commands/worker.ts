@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { readEnv } from '../../env';
 import { installRuntime } from '../../temporal/runtime';
+import { ConfigWatcher } from '../../config/watch';
 import { startWorkers } from '../../worker';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
@@ -37,8 +38,13 @@ export function registerWorker(program: Command): void {
         }
         let running;
         try {
+          // Endpoint edits in the config file reach the next calls without a restart.
+          const watcher = new ConfigWatcher(loaded.source, {
+            onReload: (next) => process.stderr.write(`config reloaded: ${next.version}\n`),
+            onError: (err) => process.stderr.write(`config edit ignored: ${err.message}\n`),
+          });
           running = await startWorkers({
-            config: loaded.config,
+            config: () => watcher.current().config,
             address,
             namespace,
             models: opts.models

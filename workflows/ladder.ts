@@ -1,0 +1,165 @@
+/**
+ * The static, direct-small and cascade routes: walk the rungs from the cheapest; a rung's
+ * answer stands when it passes its checks (schema, calibrated confidence), else the next rung
+ * runs, with the reason on the record. The strongest rung's answer is served as it is.
+ */
+import { proxyLocalActivities } from '@temporalio/workflow';
+import type { LocalActivities } from '../activities';
+import type { ChatMessage, TokenLogprob } from '../src/providers/types';
+import { buildJudgeMessages } from '../src/router/judge';
+import { buildSelfCheckPrompt } from '../src/router/self-check';
+import { callWithRetries } from './model-call';
+import { accept, escalate, type RunContext } from './run-context';
+
+const local = proxyLocalActivities<LocalActivities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 3 },
+});
+
+export async function runLadder(ctx: RunContext): Promise<void> {
+  const { policy, request, trace } = ctx;
+  let fallback: { rung: number; answer: string } | null = null; // an answer that failed a check
+  let stoppedBy: string | null = null;
+  const answerPurpose = ctx.isShadow ? 'shadow' : 'answer';
+
+  for (let i = 0; i < policy.rungs.length; i++) {
+    const rung = policy.rungs[i]!;
+    const isLast = i === policy.rungs.length - 1;
+    const checksConfidence = policy.route === 'cascade' && !isLast && rung.confidence !== null;
+    const logprobSource = checksConfidence && rung.confidence !== 'self_check' && rung.confidence !== 'judge';
+
+    const call = await callWithRetries(ctx, {
+      rung: i,
+      model: rung,
+      purpose: answerPurpose,
+      messages: request.messages,
+      logprobs: logprobSource,
+      topLogprobs: logprobSource ? 1 : undefined,
+      responseSchema: policy.responseSchema,
+    });
+    if (!call.ok) {
+      escalate(ctx, i, call.reason);
+      if (call.reason === 'spend_cap') {
+        stoppedBy = call.message;
+        break;
+      }
+      continue;
+    }
+    const answer = call.result.answer;
+    if (policy.route === 'static') {
+      accept(ctx, i, answer);
+      break;
+    }
+
+    // A second call scores the answer: a self-check by the same model, or a judge model.
+    let selfCheckLogprobs: TokenLogprob[] | null = null;
+    let judgeReply: string | null = null;
+    if (checksConfidence && (rung.confidence === 'self_check' || rung.confidence === 'judge')) {
+      const isJudge = rung.confidence === 'judge';
+      const scorer = isJudge ? rung.judge! : rung;
+      const scored = await callWithRetries(ctx, {
+        rung: i,
+        model: scorer,
+        purpose: isJudge ? 'judge' : 'self_check',
+        messages: isJudge
+          ? buildJudgeMessages(lastUser(request.messages), answer)
+          : selfCheckMessages(request.messages, answer),
+        logprobs: !isJudge,
+        topLogprobs: isJudge ? undefined : 5,
+      });
+      if (!scored.ok) {
+        if (scored.reason === 'spend_cap') {
+          escalate(ctx, i, 'spend_cap');
+          fallback = { rung: i, answer };
+          stoppedBy = scored.message;
+          break;
+        }
+        escalate(ctx, i, 'rung_failed');
+        continue;
+      }
+      if (isJudge) judgeReply = scored.result.answer;
+      else selfCheckLogprobs = scored.result.logprobs;
+    }
+
+    if (policy.responseSchema === null && !checksConfidence) {
+      accept(ctx, i, answer);
+      break;
+    }
+    ctx.actions++;
+    const out = await local.checkAnswer({
+      answer,
+      responseSchema: policy.responseSchema,
+      confidence: checksConfidence
+        ? {
+            source: rung.confidence!,
+            calibration: rung.calibration,
+            threshold: rung.threshold ?? 1,
+            logprobs: call.result.logprobs,
+            selfCheckLogprobs,
+            judgeReply,
+          }
+        : null,
+    });
+    if (out.schema) {
+      trace.checks.push({
+        rung: i,
+        model: rung.model,
+        kind: 'schema',
+        passed: out.schema.valid,
+        errors: out.schema.errors,
+      });
+    }
+    if (out.confidence) {
+      trace.checks.push({
+        rung: i,
+        model: rung.model,
+        kind: 'confidence',
+        passed: out.confidence.passed,
+        source: out.confidence.source,
+        raw: out.confidence.raw,
+        calibrated: out.confidence.calibrated,
+        threshold: out.confidence.threshold,
+        ...(out.confidence.detail ? { detail: out.confidence.detail } : {}),
+      });
+    }
+    if (isLast) {
+      // Nothing stronger to escalate to: the strongest rung's answer is served as it is, its
+      // schema result on the record.
+      accept(ctx, i, answer);
+      break;
+    }
+    if (out.schema && !out.schema.valid) {
+      fallback = { rung: i, answer };
+      escalate(ctx, i, 'schema_invalid');
+      continue;
+    }
+    if (out.confidence && !out.confidence.passed) {
+      fallback = { rung: i, answer };
+      escalate(ctx, i, 'low_confidence');
+      continue;
+    }
+    accept(ctx, i, answer);
+    break;
+  }
+
+  if (trace.status !== 'answered') {
+    if (stoppedBy && fallback) {
+      // The spend cap stopped escalation: serve the best answer there is rather than none.
+      accept(ctx, fallback.rung, fallback.answer);
+    } else {
+      trace.status = 'failed';
+      trace.error = stoppedBy ?? 'every rung failed';
+    }
+  }
+}
+
+function lastUser(messages: ChatMessage[]): string {
+  return [...messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+}
+
+function selfCheckMessages(messages: ChatMessage[], answer: string): ChatMessage[] {
+  const at = messages.map((m) => m.role).lastIndexOf('user');
+  return messages.map((m, i) =>
+    i === at ? { role: 'user', content: buildSelfCheckPrompt(m.content, answer) } : m,
+  );
+}

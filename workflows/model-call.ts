@@ -1,0 +1,180 @@
+/**
+ * One model call (an answer, a self-check or a judge call) with retries driven by the workflow,
+ * so every attempt is its own activity event with its own summary: transient failures back off
+ * on durable timers and honour Retry-After, capped by the policy's attempts, spend and deadline.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  proxyActivities,
+  sleep,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import type { CallModelInput, ModelActivities } from '../activities';
+import type { ChatMessage, ModelCallResult, ProviderErrorDetails } from '../src/providers/types';
+import { backoffMs } from '../src/router/backoff';
+import type { ModelSnapshot } from '../src/router/policy';
+import type { AttemptRecord, CallPurpose, CallRecord, EscalationReason } from '../src/router/trace';
+import { spentUsd, type RunContext } from './run-context';
+
+// Options per call are set with executeWithOptions (task queue, timeouts, summary).
+const models = proxyActivities<ModelActivities>({ startToCloseTimeout: '1 minute' });
+
+const HEARTBEAT_TIMEOUT_MS = 10_000;
+
+export type CallOutcome =
+  { ok: true; result: ModelCallResult } | { ok: false; reason: EscalationReason; message: string };
+
+export interface CallSpec {
+  rung: number;
+  model: ModelSnapshot;
+  purpose: CallPurpose;
+  messages: ChatMessage[];
+  logprobs: boolean;
+  topLogprobs?: number;
+  responseSchema?: Record<string, unknown> | null;
+}
+
+export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<CallOutcome> {
+  const { policy, request } = ctx;
+  const record: CallRecord = {
+    rung: spec.rung,
+    model: spec.model.model,
+    purpose: spec.purpose,
+    attempts: [],
+  };
+  ctx.trace.calls.push(record);
+  const maxAttempts = policy.limits.maxAttemptsPerRung;
+  let previous: AttemptRecord | undefined;
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    if (spentUsd(ctx) >= policy.limits.maxSpendUsd) {
+      return {
+        ok: false,
+        reason: 'spend_cap',
+        message: `spend cap ${policy.limits.maxSpendUsd} USD reached`,
+      };
+    }
+    const remaining = ctx.deadline - Date.now();
+    if (remaining <= 0) return { ok: false, reason: 'rung_failed', message: 'request deadline reached' };
+    const input: CallModelInput = {
+      requestId: request.id,
+      rung: spec.rung,
+      purpose: spec.purpose,
+      attempt,
+      modelId: spec.model.model,
+      messages: spec.messages,
+      logprobs: spec.logprobs,
+      topLogprobs: spec.topLogprobs,
+      responseSchema: spec.responseSchema ?? null,
+    };
+    const summary =
+      `${spec.purpose} rung ${spec.rung + 1}/${policy.rungs.length} ${spec.model.model} attempt ${attempt}` +
+      (previous ? ` (after ${previous.errorClass}${previous.status ? ` ${previous.status}` : ''})` : '');
+    ctx.actions++;
+    try {
+      const result = await models.callModel.executeWithOptions(
+        {
+          taskQueue: spec.model.taskQueue,
+          summary,
+          startToCloseTimeout: spec.model.timeoutMs + 5_000,
+          scheduleToCloseTimeout: remaining,
+          heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+          retry: { maximumAttempts: 1 },
+        },
+        [input],
+      );
+      record.attempts.push({
+        attempt,
+        ok: true,
+        errorClass: null,
+        status: 200,
+        latencyMs: result.latencyMs,
+        tokensIn: result.usage.tokensIn,
+        tokensOut: result.usage.tokensOut,
+        costUsd: result.costUsd,
+        ...(result.endpoint !== undefined ? { endpoint: result.endpoint } : {}),
+      });
+      return { ok: true, result };
+    } catch (err) {
+      const details = failureDetails(err);
+      previous = {
+        attempt,
+        ok: false,
+        errorClass: details.errorClass,
+        status: details.status,
+        latencyMs: details.latencyMs,
+        tokensIn: details.tokensIn,
+        tokensOut: details.tokensOut,
+        costUsd: details.costUsd,
+        error: details.message,
+        ...(details.endpoint !== undefined ? { endpoint: details.endpoint } : {}),
+      };
+      record.attempts.push(previous);
+      if (details.errorClass === 'config_error') {
+        log.error('model endpoint refused our credentials (config_error): fix the key or permissions', {
+          model: spec.model.model,
+          status: details.status,
+          message: details.message,
+        });
+        return { ok: false, reason: 'config_error', message: details.message };
+      }
+      if (details.errorClass === 'endpoint_unavailable') {
+        return { ok: false, reason: 'endpoint_unavailable', message: details.message };
+      }
+      if (!details.retryable) return { ok: false, reason: 'rung_failed', message: details.message };
+      if (attempt === maxAttempts) break;
+      const wait = backoffMs(attempt, policy.limits, details.retryAfterMs);
+      if (Date.now() + wait >= ctx.deadline) {
+        return { ok: false, reason: 'rung_failed', message: 'no time left in the request deadline to retry' };
+      }
+      previous.backoffMs = wait;
+      ctx.actions++;
+      await sleep(wait, {
+        summary: `backoff before attempt ${attempt + 1} of ${spec.model.model} (${details.errorClass})`,
+      });
+    }
+  }
+  return {
+    ok: false,
+    reason: 'rung_failed',
+    message: `${spec.model.model} failed ${maxAttempts} attempts (last: ${previous?.errorClass})`,
+  };
+}
+
+/** What failed, from the activity failure: the provider's details, or a Temporal timeout. */
+function failureDetails(err: unknown): ProviderErrorDetails & { endpoint?: number } {
+  if (err instanceof ActivityFailure) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure && cause.details?.[0]) {
+      return cause.details[0] as ProviderErrorDetails & { endpoint?: number };
+    }
+    if (cause instanceof TimeoutFailure) {
+      // A lost worker (heartbeat timeout) or no worker for the model's queue (schedule-to-close):
+      // transient from the request's point of view.
+      return blank('timeout', true, `model call timed out in Temporal (${cause.message})`);
+    }
+    if (cause instanceof ApplicationFailure) {
+      return blank('server_error', true, `worker error: ${cause.message}`);
+    }
+  }
+  throw err; // cancellation and anything unexpected end the workflow
+}
+
+function blank(
+  errorClass: ProviderErrorDetails['errorClass'],
+  retryable: boolean,
+  message: string,
+): ProviderErrorDetails {
+  return {
+    errorClass,
+    retryable,
+    status: null,
+    retryAfterMs: null,
+    latencyMs: 0,
+    tokensIn: 0,
+    tokensOut: 0,
+    costUsd: 0,
+    message,
+  };
+}

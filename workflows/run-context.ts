@@ -1,0 +1,75 @@
+/**
+ * The state one cascade run carries through its steps: the input, the trace being built, the
+ * deadline, and the count of Temporal actions (priced as router cost). Pure bookkeeping; the
+ * steps that schedule work live in model-call.ts, ladder.ts, dispatch.ts and shadow.ts.
+ */
+import type { CascadeInput, CascadeRequestInput } from '../src/router/cascade-input';
+import type { PolicySnapshot } from '../src/router/policy';
+import { computeTotals, emptyTotals } from '../src/router/totals';
+import { TRACE_VERSION, type EscalationReason, type Trace } from '../src/router/trace';
+
+export interface RunContext {
+  request: CascadeRequestInput;
+  policy: PolicySnapshot;
+  trace: Trace;
+  /** Workflow time (deterministic) by which the request must be done, retries included. */
+  deadline: number;
+  /** Temporal actions so far: the start, local activities, activity attempts, timers, signals, child starts, upserts. */
+  actions: number;
+  /** True for a shadow child: its answer calls are recorded with purpose `shadow`. */
+  isShadow: boolean;
+}
+
+export function newRunContext(input: CascadeInput, now: number): RunContext {
+  const { request, policy } = input;
+  return {
+    request,
+    policy,
+    deadline: now + policy.limits.deadlineMs,
+    actions: 1, // the workflow start
+    isShadow: input.shadowOf !== undefined,
+    trace: {
+      traceVersion: TRACE_VERSION,
+      requestId: request.id,
+      route: policy.route,
+      taskType: request.task,
+      status: 'running',
+      policy: {
+        configVersion: policy.configVersion,
+        calibrationVersion: policy.calibrationVersion,
+        ...(policy.servedAs ? { servedAs: policy.servedAs } : {}),
+      },
+      decision: null,
+      calls: [],
+      checks: [],
+      escalations: [],
+      final: { model: null, rung: null, answer: null },
+      totals: emptyTotals(),
+    },
+  };
+}
+
+export function totalsNow(ctx: RunContext): Trace['totals'] {
+  return {
+    ...computeTotals(ctx.trace.calls, ctx.policy.rungs, ctx.trace.final.rung),
+    orchestrationActions: ctx.actions,
+    orchestrationCostUsd: ctx.actions * ctx.policy.costPerAction,
+  };
+}
+
+export function spentUsd(ctx: RunContext): number {
+  return ctx.trace.calls.reduce((s, c) => s + c.attempts.reduce((t, a) => t + a.costUsd, 0), 0);
+}
+
+export function escalate(ctx: RunContext, from: number, reason: EscalationReason): void {
+  ctx.trace.escalations.push({
+    from: ctx.policy.rungs[from]!.model,
+    to: ctx.policy.rungs[from + 1]?.model ?? null,
+    reason,
+  });
+}
+
+export function accept(ctx: RunContext, rung: number, answer: string): void {
+  ctx.trace.final = { model: ctx.policy.rungs[rung]!.model, rung, answer };
+  ctx.trace.status = 'answered';
+}
