@@ -38,7 +38,8 @@ export function createModelActivities(deps: ModelActivityDeps) {
     const responseFormat: ResponseFormat | undefined = input.responseSchema
       ? { type: 'json_schema', name: 'answer', schema: input.responseSchema }
       : undefined;
-    ctx.heartbeat({ startedCall: input.attempt });
+    // No heartbeat at the start: each one that reaches the server is a billable action on
+    // Temporal Cloud, and most calls finish before the first interval.
     const timer = setInterval(() => ctx.heartbeat({ inCall: input.attempt }), every);
     try {
       return await deps.provider(input.modelId).call({

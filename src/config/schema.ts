@@ -135,6 +135,12 @@ export const taskSchema = z.strictObject({
   overrideModel: z.string().min(1).optional(),
   /** Default budget of a latency-budget request that names none. */
   latencyBudgetMs: positiveMs.optional(),
+  /**
+   * A calibration artefact written by `cascade calibrate` (a path, relative to this config
+   * file): calibration maps and thresholds per rung, and the pre-route classifier. Its version
+   * goes into every policy snapshot and trace.
+   */
+  calibration: z.string().min(1).optional(),
 });
 export type TaskConfig = z.infer<typeof taskSchema>;
 
@@ -150,5 +156,22 @@ export const configSchema = z.strictObject({
   tasks: z.record(z.string().regex(TASK_ID, 'task ids are letters, digits and . _ - /'), taskSchema),
   /** The task used when a request names none (e.g. rows of ../shared/data whose task is unknown). */
   defaultTask: z.string().optional(),
+  /** The outcome ledger (where it lives is CASCADE_LEDGER_URL, an environment setting). */
+  ledger: z
+    .strictObject({
+      /** A request with the same caller and prompt as one within this window is linked to it as a user retry. */
+      retryWindowMs: positiveMs.default(10 * 60_000),
+    })
+    .prefault({}),
+  /** Per-tenant settings, by the `tenant` of a request's metadata. */
+  tenants: z
+    .record(
+      z.string().min(1),
+      z.strictObject({
+        /** New requests are refused (reason spend_cap) once the tenant's spend this calendar month (UTC) reaches it. */
+        monthlySpendCapUsd: z.number().positive().optional(),
+      }),
+    )
+    .default({}),
 });
 export type CascadeConfig = z.infer<typeof configSchema>;

@@ -1,0 +1,121 @@
+/** Command-line options of bench/overhead. */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+export const MODES = ['direct', 'static', 'cascade'] as const;
+export type Mode = (typeof MODES)[number];
+
+/**
+ * Dev-server configurations a run can compare (each gets its own server). `default` is the dev
+ * server as `cascade dev` and the tests start it. `fast-dispatch` lifts the history service's
+ * transfer-queue read limit (history.transferProcessorMaxPollRPS, 20 reads/s per shard by
+ * default): the dev server has one shard, so that limit paces every workflow and activity task
+ * dispatch of the whole server, where a production cluster spreads workflows over many shards.
+ */
+export const SERVER_PROFILES: Record<string, string[]> = {
+  default: [],
+  'fast-dispatch': ['history.transferProcessorMaxPollRPS=1000'],
+};
+
+export const REPO_ROOT = path.resolve(__dirname, '../..');
+export const DEFAULT_DATA = path.resolve(REPO_ROOT, '../shared/data/cascades/mmlu_llama_train.jsonl');
+
+export const USAGE = `usage: npm run bench:overhead -- [options]
+
+  --requests N          measured requests per cell (mode x concurrency x latency scale); default 200
+  --warmup N            warm-up requests per cell, not measured; default 20
+  --concurrency LIST    requests in flight, comma-separated; default 1,4,16
+  --latency-scale LIST  recorded model latency multipliers (0 = answer at once); default 0
+  --modes LIST          of direct,static,cascade; default all three
+  --server LIST         dev-server profiles, each its own server: default, fast-dispatch (transfer-queue
+                        read limit lifted from 20/s to 1000/s); default: default
+  --data FILE           JSONL rows of ../shared/data's shape; default ${path.relative(REPO_ROOT, DEFAULT_DATA)}
+  --model NAME          the model every mode calls; default llama3.1-8b
+  --escalate-to NAME    the cascade's second rung (never called: threshold 0); default llama3.1-405b
+  --history-samples N   cascade requests per cell whose history is read for the time breakdown; default 50
+  --json                print one JSON document on stdout instead of the tables
+  -h, --help`;
+
+export interface Options {
+  requests: number;
+  warmup: number;
+  concurrency: number[];
+  latencyScales: number[];
+  modes: Mode[];
+  serverProfiles: string[];
+  data: string;
+  model: string;
+  escalateTo: string;
+  historySamples: number;
+  json: boolean;
+}
+
+export function parseOptions(argv: string[]): Options | 'help' {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      requests: { type: 'string', default: '200' },
+      warmup: { type: 'string', default: '20' },
+      concurrency: { type: 'string', default: '1,4,16' },
+      'latency-scale': { type: 'string', default: '0' },
+      modes: { type: 'string', default: MODES.join(',') },
+      server: { type: 'string', default: 'default' },
+      data: { type: 'string', default: DEFAULT_DATA },
+      model: { type: 'string', default: 'llama3.1-8b' },
+      'escalate-to': { type: 'string', default: 'llama3.1-405b' },
+      'history-samples': { type: 'string', default: '50' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.help) return 'help';
+  const int = (name: string, v: string, min: number) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`--${name} must be a whole number >= ${min}, got "${v}"`);
+    return n;
+  };
+  const list = (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const scales = list(values['latency-scale']).map((s) => {
+    const n = Number(s);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`--latency-scale takes numbers >= 0, got "${s}"`);
+    return n;
+  });
+  const modes = list(values.modes).map((m) => {
+    if (!(MODES as readonly string[]).includes(m))
+      throw new Error(`--modes takes ${MODES.join(', ')}; got "${m}"`);
+    return m as Mode;
+  });
+  const opts: Options = {
+    requests: int('requests', values.requests, 1),
+    warmup: int('warmup', values.warmup, 0),
+    concurrency: list(values.concurrency).map((c) => int('concurrency', c, 1)),
+    latencyScales: scales,
+    modes: MODES.filter((m) => modes.includes(m)),
+    serverProfiles: list(values.server).map((p) => {
+      if (!Object.hasOwn(SERVER_PROFILES, p))
+        throw new Error(`--server takes ${Object.keys(SERVER_PROFILES).join(', ')}; got "${p}"`);
+      return p;
+    }),
+    data: path.resolve(values.data),
+    model: values.model,
+    escalateTo: values['escalate-to'],
+    historySamples: int('history-samples', values['history-samples'], 0),
+    json: values.json,
+  };
+  if (
+    opts.concurrency.length === 0 ||
+    opts.latencyScales.length === 0 ||
+    opts.modes.length === 0 ||
+    opts.serverProfiles.length === 0
+  ) {
+    throw new Error('--concurrency, --latency-scale, --modes and --server each need at least one value');
+  }
+  return opts;
+}
