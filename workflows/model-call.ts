@@ -14,6 +14,7 @@ import {
 import type { CallModelInput, ModelActivities } from '../activities';
 import type { ChatMessage, ModelCallResult, ProviderErrorDetails } from '../src/providers/types';
 import { backoffMs } from '../src/router/backoff';
+import { noCallFailure } from '../src/router/no-call-failure';
 import type { ModelSnapshot } from '../src/router/policy';
 import type { AttemptRecord, CallPurpose, CallRecord, EscalationReason } from '../src/router/trace';
 import { spentUsd, type RunContext } from './run-context';
@@ -152,29 +153,11 @@ function failureDetails(err: unknown): ProviderErrorDetails & { endpoint?: numbe
     if (cause instanceof TimeoutFailure) {
       // A lost worker (heartbeat timeout) or no worker for the model's queue (schedule-to-close):
       // transient from the request's point of view.
-      return blank('timeout', true, `model call timed out in Temporal (${cause.message})`);
+      return noCallFailure('timeout', true, `model call timed out in Temporal (${cause.message})`);
     }
     if (cause instanceof ApplicationFailure) {
-      return blank('server_error', true, `worker error: ${cause.message}`);
+      return noCallFailure('server_error', true, `worker error: ${cause.message}`);
     }
   }
   throw err; // cancellation and anything unexpected end the workflow
-}
-
-function blank(
-  errorClass: ProviderErrorDetails['errorClass'],
-  retryable: boolean,
-  message: string,
-): ProviderErrorDetails {
-  return {
-    errorClass,
-    retryable,
-    status: null,
-    retryAfterMs: null,
-    latencyMs: 0,
-    tokensIn: 0,
-    tokensOut: 0,
-    costUsd: 0,
-    message,
-  };
 }

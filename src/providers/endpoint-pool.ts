@@ -13,6 +13,7 @@
  * Circuit state is per worker process (each worker learns from its own calls; nothing is shared
  * across workers and a restart starts every circuit closed).
  */
+import { noCallFailure } from '../router/no-call-failure';
 import { type CircuitLogger, CircuitBreaker, type CircuitSettings, type CircuitSnapshot } from './circuit';
 import {
   type ModelCallRequest,
@@ -132,18 +133,11 @@ export class EndpointPool implements ModelProvider {
     if (probing.length > 0)
       parts.push(`a probe is in flight on ${probing.map((i) => this.label(i)).join(', ')}`);
     const count = this.endpoints.length;
-    return {
-      errorClass: 'endpoint_unavailable',
-      retryable: false,
-      status: null,
-      retryAfterMs: null,
-      latencyMs: 0,
-      tokensIn: 0,
-      tokensOut: 0,
-      costUsd: 0,
-      message:
-        `model "${this.modelId}": unavailable, the circuit of ${count === 1 ? 'its endpoint' : `all ${count} endpoints`} ` +
+    return noCallFailure(
+      'endpoint_unavailable',
+      false,
+      `model "${this.modelId}": unavailable, the circuit of ${count === 1 ? 'its endpoint' : `all ${count} endpoints`} ` +
         `is open (call not made); ${parts.join('; ')}`,
-    };
+    );
   }
 }

@@ -8,6 +8,7 @@
  * gets a circuit. Circuit state lives in the returned object, so it is per worker process: the
  * worker builds one provider per model and keeps it (src/worker.ts).
  */
+import { noCallFailure } from '../router/no-call-failure';
 import { type CascadeConfig, type ModelConfig } from '../config/schema';
 import { providerKey } from '../env';
 import { type CircuitLogger } from './circuit';
@@ -55,19 +56,14 @@ class MissingKeyProvider implements ModelProvider {
 
   call(): Promise<ModelCallResult> {
     return Promise.reject(
-      new ProviderError({
-        errorClass: 'config_error',
-        retryable: false,
-        status: null,
-        retryAfterMs: null,
-        latencyMs: 0,
-        tokensIn: 0,
-        tokensOut: 0,
-        costUsd: 0,
-        message:
+      new ProviderError(
+        noCallFailure(
+          'config_error',
+          false,
           `model "${this.modelId}"${this.which}: environment variable ${this.envName} (its apiKeyEnv) is not set ` +
-          `in the worker's environment; set it, or remove apiKeyEnv for an endpoint that needs no key`,
-      }),
+            `in the worker's environment; set it, or remove apiKeyEnv for an endpoint that needs no key`,
+        ),
+      ),
     );
   }
 }
