@@ -6,6 +6,7 @@ import type { ConfidenceSource } from '../src/config/schema';
 import type { TokenLogprob } from '../src/providers/types';
 import { calibrate, rawAnswerConfidence, selfCheckLogPYes } from '../src/router/confidence';
 import { checkJsonAnswer } from '../src/router/json-schema';
+import { confidenceStands } from '../src/router/rung-decision';
 import { parseJudgeScore } from '../src/router/judge';
 import type { CalibrationMap } from '../src/router/policy';
 
@@ -50,7 +51,7 @@ export async function checkAnswer(input: CheckInput): Promise<CheckOutput> {
       calibrated,
       threshold: c.threshold,
       // No signal is no confidence: the answer does not stand on a guess.
-      passed: calibrated !== null && calibrated >= c.threshold,
+      passed: confidenceStands(calibrated, c.threshold),
       ...(raw === null ? { detail: missingSignal(c.source) } : {}),
     };
   }

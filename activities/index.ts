@@ -10,6 +10,12 @@ export { createModelActivities, type ModelActivities, type CallModelInput } from
 export type { CheckInput, CheckOutput } from './check';
 export type { ClassifyInput } from './classify';
 export type { EndpointSnapshotDeps, EndpointSnapshotInput, TaskQueueDescriber } from './endpoint-snapshot';
+export {
+  createRecordActivities,
+  type RecordActivities,
+  type RecordOutcomeDeps,
+  type RecordOutcomeResult,
+} from './record-outcome';
 
 /**
  * The local activities, with what they need injected: the endpoint snapshot reads the Temporal

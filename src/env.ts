@@ -13,6 +13,8 @@ export interface CascadeEnv {
   gatewayPort: number;
   recordedPort: number;
   metricsPort: number;
+  /** The Temporal SDK's own worker metrics (Runtime.install's Prometheus exporter). */
+  sdkMetricsPort: number;
   ledgerUrl: string;
   configPath: string;
   /** Explicit Temporal CLI binary (skips every other resolution step). */
@@ -41,6 +43,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, cwd: string = proc
     gatewayPort: port('CASCADE_GATEWAY_PORT', env.CASCADE_GATEWAY_PORT, 8787),
     recordedPort: port('CASCADE_RECORDED_PORT', env.CASCADE_RECORDED_PORT, 8788),
     metricsPort: port('CASCADE_METRICS_PORT', env.CASCADE_METRICS_PORT, 9464),
+    sdkMetricsPort: port('CASCADE_SDK_METRICS_PORT', env.CASCADE_SDK_METRICS_PORT, 9465),
     ledgerUrl: env.CASCADE_LEDGER_URL || `sqlite:${path.join(cacheDir, 'ledger.sqlite')}`,
     configPath: path.resolve(cwd, env.CASCADE_CONFIG || 'cascade.config.yaml'),
     temporalCliPath: env.TEMPORAL_CLI_PATH || undefined,

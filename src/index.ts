@@ -6,3 +6,18 @@ export { ConfigError } from './config/errors';
 export type { CascadeConfig, ModelConfig, TaskConfig } from './config/schema';
 export { ESCALATION_REASONS, TRACE_VERSION, type EscalationReason, type Trace } from './router/trace';
 export { startWorkers, type CascadeWorkerOptions, type RunningWorkers } from './worker';
+export { runCalibration, type CalibrateOptions, type CalibrateOutcome } from './calibration/run';
+export { readArtefactFile, ArtefactError } from './calibration/artefact-file';
+export { readLabelledData, LabelledDataError } from './calibration/labelled-data';
+export type { CalibrationArtefact } from './router/calibration/artefact';
+export {
+  openLedger,
+  UnknownRequestError,
+  type Ledger,
+  type RequestRow,
+  type AttemptRow,
+  type FeedbackInput,
+  type FeedbackRow,
+  type TenantCosts,
+} from './ledger';
+export { createCascadeMetrics, type CascadeMetrics } from './telemetry/metrics';

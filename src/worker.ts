@@ -2,16 +2,22 @@
  * Worker bootstrap. One worker polls `cascade` (workflows, and the local activities that
  * classify and check), and one worker per model polls `cascade-model-<modelId>` with as many
  * activity slots as the endpoint's configured concurrency, so a model's capacity is enforced
- * across all workers and its backlog is visible cluster-wide.
+ * across all workers and its backlog is visible cluster-wide. The workflow workers also run the
+ * record-outcome activity, writing each finished request to the ledger (opened and migrated
+ * here, before polling) and feeding the `cascade_*` metrics, served on `metricsPort`.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createLocalActivities, createModelActivities } from '../activities';
+import { createLocalActivities, createModelActivities, createRecordActivities } from '../activities';
 import type { CascadeConfig } from './config/schema';
 import { createProvider } from './providers/registry';
 import type { ModelProvider } from './providers/types';
 import { CASCADE_TASK_QUEUE, SHADOW_TASK_QUEUE } from './router/cascade-input';
 import { modelTaskQueue } from './router/policy';
+import { openLedger } from './ledger/open';
+import type { Ledger } from './ledger/types';
 import { withEndpointStats } from './telemetry/endpoint-stats';
+import { createCascadeMetrics, type CascadeMetrics } from './telemetry/metrics';
+import { serveMetrics, type MetricsServer } from './telemetry/metrics-server';
 import { assertSearchAttributes } from './temporal/search-attributes-setup';
 import { Connection } from '@temporalio/client';
 
@@ -38,11 +44,29 @@ export interface CascadeWorkerOptions {
   taskQueue?: string;
   /** Override the shadow task queue likewise. */
   shadowTaskQueue?: string;
+  /**
+   * The outcome ledger the workflow workers record to: its URL (`sqlite:<path>`,
+   * `postgres://...`; the CLI passes CASCADE_LEDGER_URL), opened and migrated at start and
+   * closed at shutdown. Default: an in-memory SQLite ledger, gone when the process exits.
+   */
+  ledgerUrl?: string;
+  /** An already open ledger instead (the caller closes it). */
+  ledger?: Ledger;
+  /** Serve the `cascade_*` metrics at http://<host>:<port>/metrics (0 = a free port); none when absent. */
+  metricsPort?: number;
+  /** Interface for the metrics server (default all). */
+  metricsHost?: string;
 }
 
 export interface RunningWorkers {
   workers: Worker[];
   connection: NativeConnection;
+  /** Where finished requests are recorded (none in a model-only worker). */
+  ledger: Ledger | undefined;
+  /** The `cascade_*` metrics the record activity feeds. */
+  metrics: CascadeMetrics;
+  /** The `/metrics` endpoint, when a metricsPort was given. */
+  metricsServer?: MetricsServer;
   /** Resolves when every worker has stopped; rejects if one fails. */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -59,10 +83,27 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
       await conn.close();
     }
   }
-  const connection = await NativeConnection.connect({ address: opts.address });
+  // The ledger first: a worker that cannot record must not take workflows. (Model-only
+  // workers record nothing and open none.)
+  const serveWorkflows = opts.workflows !== false;
+  const ledger = !serveWorkflows
+    ? undefined
+    : (opts.ledger ?? (await openLedger(opts.ledgerUrl ?? 'sqlite::memory:')));
+  const closeLedger = async () => {
+    if (ledger && !opts.ledger) await ledger.close();
+  };
+  const metrics = createCascadeMetrics();
+  let metricsServer: MetricsServer | undefined;
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: opts.address });
+  } catch (err) {
+    await closeLedger();
+    throw err;
+  }
   const workers: Worker[] = [];
   try {
-    if (opts.workflows !== false) {
+    if (ledger) {
       const source: Partial<WorkerOptions> = opts.workflowBundlePath
         ? { workflowBundle: { codePath: opts.workflowBundlePath } }
         : { workflowsPath: require.resolve('../workflows') };
@@ -73,6 +114,8 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
         config: current,
         servedModels: new Set(opts.models ?? Object.keys(initial.models)),
       });
+      // Regular activity, on the workflow's own queue: the outcome to the ledger, at the end.
+      const recordActivities = createRecordActivities({ ledger, config: current, metrics });
       // Shadow children run the same workflow type on their own queue, so their load can be
       // watched and capped apart from the traffic that serves users.
       for (const taskQueue of [
@@ -84,7 +127,7 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
             connection,
             namespace: opts.namespace,
             taskQueue,
-            activities: localActivities,
+            activities: { ...localActivities, ...recordActivities },
             ...source,
           }),
         );
@@ -127,19 +170,31 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
         }),
       );
     }
+    if (opts.metricsPort !== undefined) {
+      metricsServer = await serveMetrics(metrics.registry, {
+        port: opts.metricsPort,
+        host: opts.metricsHost,
+      });
+    }
   } catch (err) {
     await connection.close();
+    await closeLedger();
     throw err;
   }
   const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
   return {
     workers,
     connection,
+    ledger,
+    metrics,
+    metricsServer,
     done,
     async shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done.catch(() => undefined);
       await connection.close();
+      await metricsServer?.close();
+      await closeLedger();
     },
   };
 }

@@ -24,6 +24,7 @@ import type { Trace } from '../src/router/trace';
 import { runLatencyBudget } from './dispatch';
 import { runLadder } from './ladder';
 import { traceQuery } from './messages';
+import { recordOutcome } from './record';
 import { newRunContext, totalsNow, type RunContext } from './run-context';
 import { SA } from './search-attributes';
 import { listenForServed, recordShadowOutcome, signalServed, startShadow } from './shadow';
@@ -45,7 +46,12 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<Trace> {
 
     // 1. Classify (no routing work at all on the static route).
     if (policy.route !== 'static') {
-      trace.decision = await local.classify({ task: request.task, messages: request.messages });
+      trace.decision = await local.classify({
+        task: request.task,
+        messages: request.messages,
+        // The calibration artefact's classifier (absent in older snapshots: rules-v1).
+        ...(policy.classifier ? { classifier: policy.classifier } : {}),
+      });
       ctx.actions++;
       trace.taskType = trace.decision.taskType;
     }
@@ -66,12 +72,17 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<Trace> {
       trace.status = 'cancelled';
       trace.error = 'cancelled by request';
       // Record what happened before the cancellation, even though the workflow is cancelled.
-      await CancellationScope.nonCancellable(async () => finish(ctx));
+      await CancellationScope.nonCancellable(async () => {
+        finish(ctx);
+        await recordOutcome(ctx, input.shadowOf);
+      });
     }
     throw err;
   }
 
   finish(ctx);
+  // 4. The outcome to the ledger (patched in: older histories replay without it).
+  await recordOutcome(ctx, input.shadowOf);
   log.info('cascade finished', {
     requestId: request.id,
     workflowId: workflowInfo().workflowId,

@@ -2,11 +2,18 @@
  * The static, direct-small and cascade routes: walk the rungs from the cheapest; a rung's
  * answer stands when it passes its checks (schema, calibrated confidence), else the next rung
  * runs, with the reason on the record. The strongest rung's answer is served as it is.
+ *
+ * With a calibration artefact, a rung can also be skipped before it is called, on the
+ * pre-route classifier's prediction (the snapshot's `skip` rule; recorded in
+ * `trace.decision.skippedRungs`, not as an escalation). The decisions themselves are
+ * src/router/rung-decision.ts, the code the offline calibration and benchmark replay.
+ * Snapshots without `skip` (every history recorded before artefacts) issue the same commands.
  */
 import { proxyLocalActivities } from '@temporalio/workflow';
 import type { LocalActivities } from '../activities';
 import type { ChatMessage, TokenLogprob } from '../src/providers/types';
 import { buildJudgeMessages } from '../src/router/judge';
+import { decideRung, shouldSkipRung } from '../src/router/rung-decision';
 import { buildSelfCheckPrompt } from '../src/router/self-check';
 import { callWithRetries } from './model-call';
 import { accept, escalate, type RunContext } from './run-context';
@@ -25,6 +32,10 @@ export async function runLadder(ctx: RunContext): Promise<void> {
   for (let i = 0; i < policy.rungs.length; i++) {
     const rung = policy.rungs[i]!;
     const isLast = i === policy.rungs.length - 1;
+    if (shouldSkipRung(rung.skip, trace.decision?.predicted?.[i], i, policy.rungs.length)) {
+      if (trace.decision) trace.decision.skippedRungs = [...(trace.decision.skippedRungs ?? []), i];
+      continue;
+    }
     const checksConfidence = policy.route === 'cascade' && !isLast && rung.confidence !== null;
     const logprobSource = checksConfidence && rung.confidence !== 'self_check' && rung.confidence !== 'judge';
 
@@ -122,20 +133,16 @@ export async function runLadder(ctx: RunContext): Promise<void> {
         ...(out.confidence.detail ? { detail: out.confidence.detail } : {}),
       });
     }
-    if (isLast) {
-      // Nothing stronger to escalate to: the strongest rung's answer is served as it is, its
-      // schema result on the record.
-      accept(ctx, i, answer);
-      break;
-    }
-    if (out.schema && !out.schema.valid) {
+    // The strongest rung's answer is served as it is (nothing stronger to escalate to), its
+    // schema result on the record; otherwise a failed schema, then a failed confidence, escalates.
+    const outcome = decideRung({
+      isLast,
+      schemaValid: out.schema ? out.schema.valid : null,
+      confidencePassed: out.confidence ? out.confidence.passed : null,
+    });
+    if (outcome.action === 'escalate') {
       fallback = { rung: i, answer };
-      escalate(ctx, i, 'schema_invalid');
-      continue;
-    }
-    if (out.confidence && !out.confidence.passed) {
-      fallback = { rung: i, answer };
-      escalate(ctx, i, 'low_confidence');
+      escalate(ctx, i, outcome.reason);
       continue;
     }
     accept(ctx, i, answer);

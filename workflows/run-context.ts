@@ -38,6 +38,17 @@ export function newRunContext(input: CascadeInput, now: number): RunContext {
         configVersion: policy.configVersion,
         calibrationVersion: policy.calibrationVersion,
         ...(policy.servedAs ? { servedAs: policy.servedAs } : {}),
+        // What a calibration artefact set per rung, as decided with (absent without one).
+        ...(policy.calibrationVersion !== 'none' && policy.calibrationVersion !== undefined
+          ? {
+              rungs: policy.rungs.map((r) => ({
+                model: r.model,
+                calibration: r.calibration,
+                threshold: r.threshold,
+                skip: r.skip ?? null,
+              })),
+            }
+          : {}),
       },
       decision: null,
       calls: [],

@@ -16,11 +16,15 @@ import {
 } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { LoadedConfig } from '../config/load';
+import { openLedger } from '../ledger/open';
+import { checkSpendCap, spendCapMessage } from '../ledger/spend-cap';
+import type { FeedbackInput, FeedbackRow, Ledger } from '../ledger/types';
 import { CASCADE_TASK_QUEUE, type CascadeInput } from '../router/cascade-input';
 import type { Trace } from '../router/trace';
 import { defaultSearchAttributes } from '../../workflows/search-attributes';
 import type { cascadeWorkflow } from '../../workflows/cascade';
 import { prepareCascade } from './prepare';
+import { RequestError } from './request';
 import { historyToJson } from './replay';
 
 export interface CascadeClientOptions {
@@ -31,6 +35,14 @@ export interface CascadeClientOptions {
   taskQueue?: string;
   /** The `cascade-shadow` task queue unless a test runs its own. */
   shadowTaskQueue?: string;
+  /**
+   * The outcome ledger, for per-tenant spend caps at start and for `feedback`. Without one, a
+   * request of a tenant that has a cap is refused (the cap cannot be checked) and `feedback`
+   * throws.
+   */
+  ledger?: Ledger;
+  /** Close `ledger` when the client closes (default false: the caller owns it). */
+  ownsLedger?: boolean;
 }
 
 export interface StartedCascade {
@@ -53,9 +65,14 @@ export class CascadeClient {
   private readonly configSource: () => LoadedConfig;
   private readonly taskQueue: string;
   private readonly shadowTaskQueue: string | undefined;
+  readonly ledger: Ledger | undefined;
+  /** A ledger `connect` opened, closed with the client. */
+  private ownedLedger: Ledger | undefined;
 
   constructor(opts: CascadeClientOptions) {
     this.client = opts.client;
+    this.ledger = opts.ledger;
+    if (opts.ownsLedger) this.ownedLedger = opts.ledger;
     const config = opts.config;
     this.configSource = typeof config === 'function' ? config : () => config;
     this.taskQueue = opts.taskQueue ?? CASCADE_TASK_QUEUE;
@@ -72,11 +89,26 @@ export class CascadeClient {
     address?: string;
     namespace?: string;
     taskQueue?: string;
+    /** Open (and migrate) the ledger at this URL for spend caps and feedback; closed with the client. */
+    ledgerUrl?: string;
   }): Promise<CascadeClient> {
-    const connection = await Connection.connect({ address: opts.address ?? 'localhost:7233' });
+    const ledger = opts.ledgerUrl ? await openLedger(opts.ledgerUrl) : undefined;
+    let connection: Connection;
+    try {
+      connection = await Connection.connect({ address: opts.address ?? 'localhost:7233' });
+    } catch (err) {
+      await ledger?.close();
+      throw err;
+    }
     const loaded = typeof opts.config === 'function' ? opts.config() : opts.config;
     const client = new Client({ connection, namespace: opts.namespace ?? loaded.config.temporal.namespace });
-    return new CascadeClient({ client, config: opts.config, taskQueue: opts.taskQueue });
+    return new CascadeClient({
+      client,
+      config: opts.config,
+      taskQueue: opts.taskQueue,
+      ledger,
+      ownsLedger: true,
+    });
   }
 
   /** Validates and resolves a request without starting anything (throws RequestError). */
@@ -84,8 +116,37 @@ export class CascadeClient {
     return prepareCascade(raw, this.config, { shadowTaskQueue: this.shadowTaskQueue });
   }
 
+  /**
+   * Refuses a request whose tenant (`metadata.tenant`) has a monthly spend cap it has reached
+   * (month-to-date spend in the ledger, UTC), with a RequestError on `metadata.tenant` saying
+   * `spend_cap` and the figures. Nothing is started.
+   */
+  async checkSpendCap(input: CascadeInput): Promise<void> {
+    const tenant = input.request.metadata?.tenant;
+    if (tenant === undefined || tenant === '') return;
+    const name = String(tenant);
+    const tenants = this.config.config.tenants;
+    const cap = Object.hasOwn(tenants, name) ? tenants[name]!.monthlySpendCapUsd : undefined;
+    if (cap === undefined) return;
+    if (!this.ledger) {
+      throw new RequestError(input.request.id, [
+        {
+          path: 'metadata.tenant',
+          message: `spend_cap: tenant "${name}" has a monthly cap of ${cap} USD, and this client has no ledger to check it against (pass \`ledger\`, or connect with \`ledgerUrl\`)`,
+        },
+      ]);
+    }
+    const breach = await checkSpendCap(this.ledger, name, cap);
+    if (breach) {
+      throw new RequestError(input.request.id, [
+        { path: 'metadata.tenant', message: spendCapMessage(breach) },
+      ]);
+    }
+  }
+
   async start(raw: unknown): Promise<StartedCascade> {
     const input = this.prepare(raw);
+    await this.checkSpendCap(input);
     const { request, policy } = input;
     const workflowId = request.id;
     try {
@@ -161,6 +222,18 @@ export class CascadeClient {
     return { requestId, runId: desc.runId, requested: true, status: desc.status.name };
   }
 
+  /**
+   * Attaches a quality signal that arrived after the fact (a user rating, a downstream
+   * validation, an eval score) to a recorded request. Throws UnknownRequestError when the
+   * ledger has no such request (it is recorded when its workflow finishes).
+   */
+  async feedback(requestId: string, feedback: FeedbackInput): Promise<FeedbackRow> {
+    if (!this.ledger) {
+      throw new Error('this CascadeClient has no ledger: pass `ledger`, or connect with `ledgerUrl`');
+    }
+    return this.ledger.addFeedback(requestId, feedback);
+  }
+
   /** The workflow's full event history as JSON (the format `cascade replay` and the SDK read). */
   async exportHistory(requestId: string): Promise<unknown> {
     const history = await this.client.workflow.getHandle(requestId).fetchHistory();
@@ -169,5 +242,6 @@ export class CascadeClient {
 
   async close(): Promise<void> {
     await this.client.connection.close();
+    await this.ownedLedger?.close();
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { LoadedConfig } from '../config/load';
 import type { CascadeInput } from '../router/cascade-input';
+import { promptHash } from '../ledger/prompt-hash';
 import { compileJsonSchema, InvalidJsonSchemaError } from '../router/json-schema';
 import { buildPolicySnapshot } from '../router/policy';
 import { parseRequest, RequestError } from './request';
@@ -70,6 +71,8 @@ export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: Prepare
       ...(request.latencyBudgetMs !== undefined ? { latencyBudgetMs: request.latencyBudgetMs } : {}),
       ...(request.retryOf ? { retryOf: request.retryOf } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
+      // The ledger matches a user's retries on it; the prompt text itself is never stored there.
+      promptHash: promptHash(request.messages),
     },
     policy,
   };

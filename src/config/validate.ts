@@ -84,12 +84,15 @@ function routeIssues(task: TaskConfig): [PropertyKey[], string][] {
       break;
     case 'cascade':
       if (n < 2) out.push([['rungs'], `route "cascade" needs at least 2 rungs; got ${n}`]);
-      task.rungs.slice(0, -1).forEach((r, i) => {
-        if (r.threshold === undefined)
-          out.push([['rungs', i, 'threshold'], 'required on every rung but the last']);
-        if (r.confidence === undefined)
-          out.push([['rungs', i, 'confidence'], 'required on every rung but the last']);
-      });
+      // A calibration artefact supplies thresholds (and confidence sources) itself.
+      if (task.calibration === undefined) {
+        task.rungs.slice(0, -1).forEach((r, i) => {
+          if (r.threshold === undefined)
+            out.push([['rungs', i, 'threshold'], 'required on every rung but the last (or a calibration)']);
+          if (r.confidence === undefined)
+            out.push([['rungs', i, 'confidence'], 'required on every rung but the last (or a calibration)']);
+        });
+      }
       break;
     case 'latency-budget':
       if (n < 2)

@@ -8,6 +8,8 @@ export interface CascadeRequestInput {
   messages: ChatMessage[];
   latencyBudgetMs?: number;
   retryOf?: string;
+  /** sha256 of the messages (src/ledger/prompt-hash.ts), set by the client: user retries are matched on it. */
+  promptHash?: string;
   /** Caller-supplied labels (tenant, caller, ...). Never secrets: it is stored in history. */
   metadata?: Record<string, string | number | boolean>;
 }

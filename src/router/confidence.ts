@@ -10,6 +10,13 @@ import type { ConfidenceSource } from '../config/schema';
 import type { TokenLogprob } from '../providers/types';
 import type { CalibrationMap } from './policy';
 
+/**
+ * The lowest raw signal calibration distinguishes: a log-probability of -Infinity (the model put
+ * no mass on "yes"; recorded data has some) is read as this, both when maps are fitted and when
+ * they are applied, so a fitted map never meets a value it was not fitted on.
+ */
+export const RAW_LOGPROB_FLOOR = -100;
+
 /** The raw log-probability signal of an answer, or null when the endpoint gave none. */
 export function rawAnswerConfidence(
   source: ConfidenceSource,
@@ -54,15 +61,23 @@ export function selfCheckLogPYes(logprobs: TokenLogprob[] | null): number | null
 
 /**
  * P(correct) from a raw signal through the rung's calibration map. Uncalibrated (identity), a
- * log-probability reads as its probability and a judge's score / 10 as itself.
+ * log-probability reads as its probability and a judge's score / 10 as itself; `piecewise`
+ * interpolates linearly between its knots (isotonic fits) and is flat beyond them; `platt` is
+ * sigmoid(a * raw + b).
  */
 export function calibrate(
   map: CalibrationMap,
-  raw: number,
+  rawSignal: number,
   source: ConfidenceSource = 'answer_logprob',
 ): number {
-  const uncalibrated = () => clamp01(source === 'judge' ? raw : Math.exp(raw));
+  const uncalibrated = () => clamp01(source === 'judge' ? rawSignal : Math.exp(rawSignal));
   if (map.kind === 'identity') return uncalibrated();
+  // log P = -Infinity (a probability of 0) reads as the floor fitted maps were fitted with.
+  const raw = Math.max(rawSignal, RAW_LOGPROB_FLOOR);
+  if (map.kind === 'platt') {
+    const z = map.a * raw + map.b;
+    return clamp01(z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+  }
   const { x, y } = map;
   if (x.length === 0) return uncalibrated();
   if (raw <= x[0]!) return clamp01(y[0]!);

@@ -10,7 +10,9 @@
  * baseline-served requests.
  */
 import type { CascadeConfig, ConfidenceSource, LimitsConfig, Route } from '../config/schema';
+import { attachedCalibration } from './calibration/attached';
 import { unitHash } from './hash';
+import type { RungSkip } from './rung-decision';
 
 export type { Route } from '../config/schema';
 
@@ -18,7 +20,9 @@ export type { Route } from '../config/schema';
 export type CalibrationMap =
   | { kind: 'identity' }
   /** Piecewise-linear through sorted points (isotonic fits produce these). */
-  | { kind: 'piecewise'; x: number[]; y: number[] };
+  | { kind: 'piecewise'; x: number[]; y: number[] }
+  /** Platt scaling: sigmoid(a * raw + b). */
+  | { kind: 'platt'; a: number; b: number };
 
 /** A model as the workflow needs it: where its calls run and what they cost. */
 export interface ModelSnapshot {
@@ -40,6 +44,11 @@ export interface RungSnapshot extends ModelSnapshot {
   calibration: CalibrationMap;
   /** The judge model of a `judge` confidence rung. */
   judge?: ModelSnapshot | null;
+  /**
+   * When the pre-route classifier skips this rung (from the task's calibration artefact).
+   * Absent in snapshots made before calibration artefacts existed: never skipped.
+   */
+  skip?: RungSkip | null;
 }
 
 /** Why a request is served the way it is (in the trace, so a dashboard can split by it). */
@@ -61,6 +70,12 @@ export interface PolicySnapshot {
   latencyBudgetMs?: number | null;
   /** Shadow mode: the routed policy to run beside the served baseline, and where. */
   shadow?: { policy: PolicySnapshot; taskQueue: string; waitForServedMs: number } | null;
+  /**
+   * The pre-route classifier of the task's calibration artefact. The weights are not in the
+   * snapshot (workflow inputs stay small): the classify activity finds them by the artefact's
+   * version among the artefacts its worker loaded. Absent: the rules-v1 baseline.
+   */
+  classifier?: { version: string; calibrationVersion: string } | null;
 }
 
 export function modelTaskQueue(modelId: string): string {
@@ -105,19 +120,30 @@ export function buildPolicySnapshot(
 ): PolicySnapshot {
   const task = config.tasks[taskId];
   if (!task) throw new UnknownTaskError(taskId, Object.keys(config.tasks));
+  const artefact = task.calibration !== undefined ? attachedCalibration(config, taskId) : undefined;
+  if (task.calibration !== undefined && !artefact) {
+    throw new Error(
+      `task "${taskId}" names calibration "${task.calibration}", but its artefact was not loaded: load the config with loadConfig or validateConfig`,
+    );
+  }
 
   const routed: PolicySnapshot = {
     task: taskId,
     route: task.route,
     configVersion,
-    calibrationVersion: 'none',
-    rungs: task.rungs.map((r) => ({
-      ...modelSnapshot(config, r.model, taskId),
-      threshold: r.threshold ?? null,
-      confidence: r.confidence ?? null,
-      calibration: { kind: 'identity' },
-      judge: r.judge ? modelSnapshot(config, r.judge, taskId) : null,
-    })),
+    calibrationVersion: artefact?.version ?? 'none',
+    rungs: task.rungs.map((r, i) => {
+      const cal = artefact?.rungs[i];
+      return {
+        ...modelSnapshot(config, r.model, taskId),
+        // The artefact's threshold wins over the config's starting point.
+        threshold: cal ? (cal.threshold ?? r.threshold ?? null) : (r.threshold ?? null),
+        confidence: r.confidence ?? cal?.confidence ?? null,
+        calibration: cal ? cal.calibration : { kind: 'identity' },
+        judge: r.judge ? modelSnapshot(config, r.judge, taskId) : null,
+        ...(cal ? { skip: cal.skip } : {}),
+      };
+    }),
     responseSchema: task.responseSchema ?? null,
     limits: { ...task.limits },
     costPerAction: config.temporal.costPerAction,
@@ -125,6 +151,9 @@ export function buildPolicySnapshot(
     latencyBudgetMs:
       task.route === 'latency-budget' ? (opts.latencyBudgetMs ?? task.latencyBudgetMs ?? null) : null,
     shadow: null,
+    ...(artefact?.classifier
+      ? { classifier: { version: artefact.classifier.version, calibrationVersion: artefact.version } }
+      : {}),
   };
 
   const single = (modelId: string, servedAs: ServedAs): PolicySnapshot => ({
@@ -132,6 +161,7 @@ export function buildPolicySnapshot(
     route: 'static',
     servedAs,
     latencyBudgetMs: null,
+    ...(routed.classifier ? { classifier: null } : {}),
     rungs: [
       {
         ...modelSnapshot(config, modelId, taskId),

@@ -4,7 +4,8 @@
  * whether routing paid for this request. Returned as the workflow result and served by the
  * `trace` query while the workflow runs. Versioned: a consumer checks `traceVersion`.
  */
-import type { Route } from './policy';
+import type { CalibrationMap, Route } from './policy';
+import type { RungSkip } from './rung-decision';
 
 export const TRACE_VERSION = 1;
 
@@ -72,11 +73,20 @@ export interface EscalationRecord {
 }
 
 export interface DecisionRecord {
+  /** `rules-v1` (the structural baseline, no labelled data) or the trained classifier's `clf-` version. */
   classifierVersion: string;
   taskType: string;
   complexity: number;
   features: Record<string, number>;
   decisionMs: number;
+  /** The classifier's P(the rung's answer is good enough), per rung (null: no head, e.g. the last rung). */
+  predicted?: (number | null)[];
+  /** The classifier's guess at the task type (when it was trained on several). */
+  predictedTaskType?: { label: string; p: number };
+  /** Why the policy's classifier was not used, and the rules baseline decided instead. */
+  classifierFallback?: string;
+  /** Rungs the policy skipped before calling them (the classifier's skip points); not escalations. */
+  skippedRungs?: number[];
 }
 
 export interface Trace {
@@ -85,7 +95,13 @@ export interface Trace {
   route: Route;
   taskType: string;
   status: 'running' | 'answered' | 'failed' | 'cancelled';
-  policy: { configVersion: string; calibrationVersion: string; servedAs?: string };
+  policy: {
+    configVersion: string;
+    calibrationVersion: string;
+    servedAs?: string;
+    /** With a calibration artefact: each rung's calibration map, threshold and skip rule as decided with. */
+    rungs?: { model: string; calibration: CalibrationMap; threshold: number | null; skip: RungSkip | null }[];
+  };
   decision: DecisionRecord | null;
   calls: CallRecord[];
   checks: CheckRecord[];

@@ -9,6 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { inject } from 'vitest';
 import { CascadeClient } from '../../src/client/cascade-client';
 import { validateConfig, type LoadedConfig } from '../../src/config/load';
+import type { Ledger } from '../../src/ledger/types';
 import {
   startRecordedServer,
   type RecordedServer,
@@ -54,6 +55,13 @@ export interface StackOptions {
    * may use a given prefix on the run's server.
    */
   modelIdPrefix?: string;
+  /** The ledger the workers record to and the client checks caps in (default: in-memory SQLite). */
+  ledger?: Ledger;
+  /** Serve the workers' cascade_* metrics (0 = a free port). */
+  metricsPort?: number;
+  /** Config `ledger` and `tenants` sections. */
+  ledgerConfig?: { retryWindowMs?: number };
+  tenants?: Record<string, { monthlySpendCapUsd?: number }>;
 }
 
 export interface Stack {
@@ -66,6 +74,8 @@ export interface Stack {
   /** This stack's own cascade and shadow task queues. */
   taskQueue: string;
   shadowTaskQueue: string;
+  /** The running workers: their ledger, metrics and metrics server. */
+  workers: RunningWorkers;
   close(): Promise<void>;
 }
 
@@ -87,6 +97,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const config = validateConfig(
     {
       temporal: { costPerAction: opts.costPerAction ?? 0.000025 },
+      ...(opts.ledgerConfig ? { ledger: opts.ledgerConfig } : {}),
+      ...(opts.tenants ? { tenants: opts.tenants } : {}),
       models: Object.fromEntries(
         Object.entries(opts.models).map(([name, m]) => [
           modelId(name),
@@ -136,6 +148,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       workflowBundlePath: inject('workflowBundlePath'),
       taskQueue,
       shadowTaskQueue,
+      ledger: opts.ledger,
+      metricsPort: opts.metricsPort,
+      metricsHost: '127.0.0.1',
     });
     connection = await Connection.connect({ address: inject('temporalAddress') });
   } catch (err) {
@@ -144,7 +159,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     throw err;
   }
   const client = new Client({ connection, namespace: inject('temporalNamespace') });
-  const cascade = new CascadeClient({ client, config, taskQueue, shadowTaskQueue });
+  const cascade = new CascadeClient({ client, config, taskQueue, shadowTaskQueue, ledger: workers.ledger });
   return {
     recorded,
     config,
@@ -153,6 +168,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     modelId,
     taskQueue,
     shadowTaskQueue,
+    workers,
     async close() {
       await workers!.shutdown();
       await connection!.close();

@@ -18,6 +18,12 @@ import type { StackOptions } from '../helpers/stack';
 
 export const REPLAY_DIR = __dirname;
 export const ROWS_FILE = path.resolve(__dirname, '../fixtures/replay-rows.jsonl');
+/**
+ * A calibration artefact for the RouteLLM pair (fitted by `cascade calibrate` on the Apache-2.0
+ * data/demo sample, then its small rung's skip point set to P(good) < 0.99 so the classifier skips
+ * it): the classifier-skip scenario.
+ */
+export const CALIBRATION_FILE = path.resolve(__dirname, '../fixtures/calibration/replay-gsm8k.json');
 /** Model ids in the histories are `replay-<name>` every time they are recorded. */
 export const MODEL_ID_PREFIX = 'replay-';
 
@@ -62,6 +68,13 @@ export const REPLAY_STACK: StackOptions = {
       route: 'latency-budget',
       rungs: [{ model: SMALL }, { model: LARGE }],
       latencyBudgetMs: 60_000,
+      limits: FAST_RETRIES,
+    },
+    // A calibrated cascade: the pre-route classifier's skip rule sends the request to the large model.
+    gsm8kCalibrated: {
+      route: 'cascade',
+      rungs: [{ model: SMALL }, { model: LARGE }],
+      calibration: CALIBRATION_FILE,
       limits: FAST_RETRIES,
     },
     // The same cascade in shadow mode: the large model serves, the cascade runs as a child.
@@ -201,6 +214,22 @@ SCENARIOS.push({
     ]);
     expect(t.escalations).toEqual([]);
     expect(t.final.model).toBe(id(SMALL));
+  },
+});
+
+SCENARIOS.push({
+  name: 'classifier-skip',
+  rowId: 'gsm8k-55',
+  task: 'gsm8kCalibrated',
+  expectTrace(t) {
+    expect(t.route).toBe('cascade');
+    expect(t.policy.calibrationVersion).toMatch(/^cal-/);
+    expect(t.decision?.classifierVersion).toMatch(/^clf-/);
+    expect(t.decision?.predicted?.[0]).toBeLessThan(0.99);
+    expect(t.decision?.skippedRungs).toEqual([0]);
+    expect(t.calls.map((c) => c.model)).toEqual([id(LARGE)]);
+    expect(t.escalations).toEqual([]);
+    expect(t.final.model).toBe(id(LARGE));
   },
 });
 

@@ -86,9 +86,9 @@ describe('cascadeWorkflow on a real dev server and the recorded-model server', (
     expect(trace.totals.wastedCostUsd).toBe(0);
     expect(trace.totals.baselineEstimated).toBe(true);
     expect(trace.totals.baselineCostUsd).toBeGreaterThan(trace.totals.costUsd);
-    // start + classify + call + check + upsert
-    expect(trace.totals.orchestrationActions).toBe(5);
-    expect(trace.totals.orchestrationCostUsd).toBeCloseTo(5 * 0.000025, 12);
+    // start + classify + call + check + upsert + record (the ledger write)
+    expect(trace.totals.orchestrationActions).toBe(6);
+    expect(trace.totals.orchestrationCostUsd).toBeCloseTo(6 * 0.000025, 12);
   });
 
   it('escalates with low_confidence, and the small call is wasted cost', async () => {

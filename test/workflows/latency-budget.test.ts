@@ -141,8 +141,8 @@ describe('latency-budget dispatch on real queues', () => {
       answer: row.models[SMALL]!.answer,
     });
     expect(trace.escalations).toEqual([]);
-    // start + classify + snapshot + call + upsert
-    expect(trace.totals.orchestrationActions).toBe(5);
+    // start + classify + snapshot + call + upsert + record
+    expect(trace.totals.orchestrationActions).toBe(6);
   });
 
   it('sends tight budgets to the large model while a burst queues on the small one, and back when it drains', async () => {

@@ -54,8 +54,9 @@ describe('routes', () => {
     expect(trace.checks).toEqual([]);
     expect(trace.calls).toHaveLength(1);
     expect(trace.final).toMatchObject({ model: stack.modelId(MID), answer: row!.models[MID]!.answer });
-    // start + one call + the final upsert: the least a durable request can cost.
-    expect(trace.totals.orchestrationActions).toBe(3);
+    // start + one call + the final upsert + the ledger record: the least a durable, recorded
+    // request can cost.
+    expect(trace.totals.orchestrationActions).toBe(4);
   });
 
   it('direct-small: a valid label from the small model stands on its schema check alone', async () => {

@@ -62,8 +62,8 @@ describe('shadow mode', () => {
       expect(trace.policy.servedAs).toBe('baseline-shadow');
       expect(trace.final).toMatchObject({ model: stack.modelId(LARGE), answer: row.models[LARGE]!.answer });
       expect(trace.shadow).toEqual({ role: 'parent', childWorkflowId: `${ids[i]}:shadow` });
-      // start, the call, the child start, the signal, the upsert
-      expect(trace.totals.orchestrationActions).toBe(5);
+      // start, the call, the child start, the signal, the upsert, the record
+      expect(trace.totals.orchestrationActions).toBe(6);
 
       const child = await childTrace(ids[i]!);
       const record = child.shadow as ShadowChildRecord;

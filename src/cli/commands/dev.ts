@@ -8,6 +8,7 @@ import { demoSet } from '../../demo/demo-set';
 import { ConfigWatcher } from '../../config/watch';
 import { readEnv } from '../../env';
 import { installRuntime } from '../../temporal/runtime';
+import { portIsFree } from '../../telemetry/metrics-server';
 import { startRecordedServer, type RecordedServer } from '../../recorded/server';
 import { resolveTemporalCli, TemporalCliNotFoundError } from '../../temporal/cli-resolver';
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
@@ -47,8 +48,9 @@ export function registerDev(program: Command): void {
 }
 
 async function runDev(opts: DevOptions): Promise<void> {
-  installRuntime();
   const env = readEnv();
+  // The SDK's own worker metrics beside ours; a busy port is a warning here, not a failure.
+  const runtime = installRuntime('WARN', { sdkMetricsBindAddress: `0.0.0.0:${env.sdkMetricsPort}` });
   const loaded = loadConfigForCli(opts.config);
   const namespace = loaded.config.temporal.namespace;
   // Edits to the config file (kill switch, override, rollout) reach new requests without a restart.
@@ -112,13 +114,21 @@ async function runDev(opts: DevOptions): Promise<void> {
     cleanups.push(() => recorded!.close());
     say(`recorded-model server on ${recorded.baseUrl} (${set.dataFiles.length} data files)`);
 
+    const metricsFree = await portIsFree(env.metricsPort);
     workers = await startWorkers({
       config: () => watcher.current().config,
       address: server.address,
       namespace,
+      ledgerUrl: env.ledgerUrl,
+      metricsPort: metricsFree ? env.metricsPort : undefined,
     });
     cleanups.push(() => workers.shutdown());
     say(`worker polling ${workers.workers.length} task queues, config ${loaded.version}`);
+    say(`ledger ${workers.ledger!.location}`);
+    if (workers.metricsServer) say(`metrics ${workers.metricsServer.url}`);
+    else process.stderr.write(`metrics port ${env.metricsPort} is busy: set CASCADE_METRICS_PORT\n`);
+    if (runtime.sdkMetricsUrl) say(`SDK worker metrics ${runtime.sdkMetricsUrl}`);
+    else if (runtime.sdkMetricsError) process.stderr.write(`${runtime.sdkMetricsError}\n`);
 
     if (opts.demo) {
       say('');
@@ -126,6 +136,7 @@ async function runDev(opts: DevOptions): Promise<void> {
       const cascade = new CascadeClient({
         client: await clientFor(server.address, namespace),
         config: loaded,
+        ledger: workers.ledger,
       });
       cleanups.push(() => cascade.close());
       const result = await runBatch(

@@ -6,9 +6,11 @@ import { registerConfig } from './config';
 import { registerDev } from './dev';
 import { registerTrace } from './trace';
 import { registerCancel } from './cancel';
+import { registerFeedback } from './feedback';
 import { registerWorker } from './worker';
 import { registerRun } from './run';
 import { registerReplay } from './replay';
+import { registerCalibrate } from './calibrate';
 
 /** Every subcommand, in the order `cascade --help` lists them. */
 export function registerCommands(program: Command): void {
@@ -17,7 +19,9 @@ export function registerCommands(program: Command): void {
   registerRun(program);
   registerTrace(program);
   registerCancel(program);
+  registerFeedback(program);
   registerReplay(program);
+  registerCalibrate(program);
   registerSetup(program);
   registerConfig(program);
   registerRecorded(program);

@@ -13,6 +13,7 @@ import { runBatch, type BatchError, type BatchRequest, type BatchResult } from '
 import { JsonlError, readJsonl, type JsonlRow } from '../../client/jsonl';
 import { formatSummaryTable, summarize } from '../../client/summary';
 import { readEnv } from '../../env';
+import { openLedger } from '../../ledger/open';
 import { CASCADE_TASK_QUEUE } from '../../router/cascade-input';
 import { connectTemporal } from '../../temporal/connection';
 import { CliError, EXIT } from '../errors';
@@ -274,7 +275,21 @@ unreadable file, a line that is not JSON); 3 invalid config; 4 Temporal unreacha
         } catch (err) {
           throw new CliError((err as Error).message, EXIT.unavailable);
         }
-        const cascade = new CascadeClient({ client: new Client({ connection, namespace }), config });
+        // Per-tenant spend caps are checked against the ledger at start: open it when a cap exists.
+        const capped = Object.values(config.config.tenants).some((t) => t.monthlySpendCapUsd !== undefined);
+        let ledger;
+        try {
+          ledger = capped ? await openLedger(readEnv().ledgerUrl) : undefined;
+        } catch (err) {
+          await connection.close();
+          throw new CliError(`cannot open the ledger: ${(err as Error).message}`, EXIT.unavailable);
+        }
+        const cascade = new CascadeClient({
+          client: new Client({ connection, namespace }),
+          config,
+          ledger,
+          ownsLedger: true,
+        });
         await warnIfNoWorker(cascade, namespace);
         return cascade;
       };

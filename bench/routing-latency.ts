@@ -1,0 +1,186 @@
+/**
+ * bench/routing-latency: how long the pre-route decision takes, per request, on one core:
+ *
+ *   rules       structural features + the rules-v1 score (no calibration artefact: the cold start)
+ *   classifier  the classify activity's `decide` with a calibration artefact's classifier:
+ *               structural + hashed n-gram features, the logistic heads, the task-type heads
+ *   decision    `classifier` + the policy's skip decision for every rung (shouldSkipRung): the
+ *               whole pre-route decision a request waits for
+ *
+ * for prompts of about 200, 2,000 and 8,000 tokens (real prompts of ../shared/data concatenated,
+ * ~4 characters a token as the features count them). Each decision is timed on its own
+ * (process.hrtime.bigint); p50 / p99 / max in microseconds. The classifier is fitted once at the
+ * start on a labelled set (`cascade calibrate`'s own fit, 5 task families so it has task-type
+ * heads). It prints figures; it never passes or fails on time.
+ *
+ *   npm run bench:routing-latency -- [--iterations N] [--json]
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { decide } from '../activities/classify';
+import { registerArtefact, stampVersions } from '../src/calibration/artefact-file';
+import { readLabelledData } from '../src/calibration/labelled-data';
+import { fitCascadeCalibration } from '../src/router/calibration/fit';
+import { structuralFeatures, ruleComplexity } from '../src/router/features';
+import type { ChatMessage } from '../src/providers/types';
+import { shouldSkipRung } from '../src/router/rung-decision';
+import { summarize, type Summary } from './lib/stats';
+import { fmt, formatTable } from './lib/table';
+
+const USAGE = `usage: npm run bench:routing-latency -- [options]
+
+  --iterations N   timed decisions per prompt size (default 2000; 8,000-token prompts get N/4)
+  --json           one JSON document on stdout
+  -h, --help`;
+
+const SIZES = [200, 2_000, 8_000];
+const LADDER = ['llama3.1-8b', 'llama3.1-70b', 'llama3.1-405b'];
+/** Fitted on the two sets with one confidence kind (answer logprobs): two task families. */
+const FILES = ['mmlu', 'medmcqa'].map((t) => `cascades/${t}_llama_train.jsonl`);
+/** Prompt text of every task, short and long (GSM8K's and TriviaQA's are longer). */
+const CORPUS = ['mmlu', 'medmcqa', 'triviaqa', 'truthfulqa', 'gsm8k'].map(
+  (t) => `cascades/${t}_llama_train.jsonl`,
+);
+
+interface Cell {
+  what: 'rules' | 'classifier' | 'decision';
+  tokens: number;
+  chars: number;
+  us: Summary;
+}
+
+function main(): number {
+  const { values } = parseArgs({
+    options: {
+      iterations: { type: 'string', default: '2000' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  const iterations = Number(values.iterations);
+  const dataDir = path.resolve(
+    process.env.CASCADE_SHARED_DATA ?? path.resolve(__dirname, '../../shared/data'),
+  );
+  const files = FILES.map((f) => path.join(dataDir, f));
+  if (![...FILES, ...CORPUS].every((f) => fs.existsSync(path.join(dataDir, f)))) {
+    process.stderr.write(`bench/routing-latency needs ${CORPUS.join(', ')} under ${dataDir}\n`);
+    return 2;
+  }
+
+  // A classifier fitted as `cascade calibrate` fits it (heads for two rungs, task-type heads).
+  const t0 = Date.now();
+  const data = readLabelledData(files, LADDER, {});
+  const fit = fitCascadeCalibration(data.rows, {
+    ladder: LADDER,
+    target: 0.97,
+    confidence: 0.95,
+    resamples: 200,
+  });
+  const artefact = stampVersions(fit.artefact);
+  registerArtefact(artefact);
+  const classifier = { version: artefact.classifier!.version, calibrationVersion: artefact.version };
+  const fitMs = Date.now() - t0;
+  // Skip rules on every rung but the last, so the policy step does its full work.
+  const skips = artefact.rungs.map((_, i) =>
+    i < LADDER.length - 1 ? { kind: 'below' as const, predicted: 0.3 } : null,
+  );
+
+  // Prompts of the target sizes from real prompt text.
+  const corpus = CORPUS.flatMap((f) =>
+    fs
+      .readFileSync(path.join(dataDir, f), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l) => (JSON.parse(l) as { prompt: string }).prompt),
+  );
+  const promptOf = (tokens: number, offset: number): ChatMessage[] => {
+    const parts: string[] = [];
+    let chars = 0;
+    for (let i = offset; chars < tokens * 4; i++) {
+      const p = corpus[i % corpus.length]!;
+      parts.push(p);
+      chars += p.length + 2;
+    }
+    const text = parts.join('\n\n').slice(0, tokens * 4);
+    return [
+      { role: 'system', content: 'Answer the question.' },
+      { role: 'user', content: text },
+    ];
+  };
+
+  const cells: Cell[] = [];
+  for (const tokens of SIZES) {
+    const n = tokens >= 8_000 ? Math.max(50, Math.floor(iterations / 4)) : iterations;
+    // A handful of distinct prompts of this size, cycled, so caches do not make it look free.
+    const prompts = Array.from({ length: 16 }, (_, k) => promptOf(tokens, k * 37));
+    const chars = prompts[0]!.reduce((s, m) => s + m.content.length, 0);
+    const ops: Record<Cell['what'], (m: ChatMessage[]) => unknown> = {
+      rules: (m) => ruleComplexity(structuralFeatures(m)),
+      classifier: (m) => decide({ task: 'qa', messages: m, classifier }),
+      decision: (m) => {
+        const d = decide({ task: 'qa', messages: m, classifier });
+        return skips.map((s, i) => shouldSkipRung(s, d.predicted?.[i], i, skips.length));
+      },
+    };
+    for (const what of ['rules', 'classifier', 'decision'] as const) {
+      const op = ops[what];
+      for (let i = 0; i < Math.min(200, n); i++) op(prompts[i % prompts.length]!); // warm-up
+      const us: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const m = prompts[i % prompts.length]!;
+        const s = process.hrtime.bigint();
+        op(m);
+        us.push(Number(process.hrtime.bigint() - s) / 1000);
+      }
+      cells.push({ what, tokens, chars, us: summarize(us) });
+    }
+  }
+
+  const meta = {
+    node: process.version,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    loadAverage: os.loadavg()[0],
+    classifier: {
+      version: artefact.classifier!.version,
+      trainedOn: data.files.map((f) => `${f.name} ${f.rows}`),
+      buckets: 1 << artefact.classifier!.hashing.bits,
+      structural: artefact.classifier!.structural.names.length,
+      heads: Object.keys(artefact.classifier!.heads).length,
+      taskTypes: artefact.classifier!.taskType?.labels.length ?? 0,
+      fitMs,
+    },
+  };
+  if (values.json) {
+    process.stdout.write(JSON.stringify({ ...meta, cells }) + '\n');
+    return 0;
+  }
+  const out = [
+    `bench/routing-latency ${new Date().toISOString()}; node ${meta.node}, ${meta.cores} cores (${meta.cpu}), load ${fmt(meta.loadAverage, 2)}`,
+    `classifier ${meta.classifier.version}: ${meta.classifier.heads} rung heads + ${meta.classifier.taskTypes} task-type heads over ${meta.classifier.buckets} hashed buckets + ${meta.classifier.structural} structural features, fitted in ${meta.classifier.fitMs} ms on ${meta.classifier.trainedOn.join(', ')}`,
+    '',
+    formatTable(
+      ['what', 'tokens', 'chars', 'n', 'p50 µs', 'p99 µs', 'max µs', 'mean µs'],
+      cells.map((c) => [
+        c.what,
+        String(c.tokens),
+        String(c.chars),
+        String(c.us.n),
+        fmt(c.us.p50, 1),
+        fmt(c.us.p99, 1),
+        fmt(c.us.max, 1),
+        fmt(c.us.mean, 1),
+      ]),
+    ),
+  ];
+  process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
+
+process.exitCode = main();

@@ -1,0 +1,195 @@
+/**
+ * The calibration artefact `cascade calibrate` writes and a task points to (`calibration:` in
+ * cascade.config.yaml): per rung its calibration map, threshold and skip rule; the pre-route
+ * classifier; what it was fitted on; the target, the confidence and the chosen operating point
+ * with its intervals; the cost/quality curve; and the recommendation (which may be "don't
+ * route"). Versioned by content: `version` = `cal-` + 12 hex digits of sha256 over the canonical
+ * JSON of everything but `version` and `createdAt` (src/calibration/artefact-file.ts computes it),
+ * and the classifier has its own `clf-` version likewise. The same content always has the same
+ * version, so a trace's `calibrationVersion` names exactly what decided it.
+ *
+ * Pure: the schema, the types and the canonical JSON. Reading and writing files is elsewhere.
+ */
+import { z } from 'zod';
+import { CONFIDENCE_SOURCES, type ConfidenceSource } from '../../config/schema';
+import type { ClassifierModel } from '../classifier';
+import type { CalibrationMap } from '../policy';
+import type { RungSkip } from '../rung-decision';
+import type { Recommendation } from './search';
+
+export const ARTEFACT_KIND = 'cascade-calibration';
+export const ARTEFACT_FORMAT = 1;
+
+/** Confidence kinds of labelled data (`confidence_kind`) and the rung confidence source each calibrates. */
+export const CONFIDENCE_KIND_SOURCES: Record<string, ConfidenceSource> = {
+  answer_logprob: 'answer_logprob',
+  mean_logprob: 'mean_logprob',
+  min_logprob: 'min_logprob',
+  self_check_log_p_yes: 'self_check',
+  self_check: 'self_check',
+  judge_score: 'judge',
+  judge: 'judge',
+};
+
+const finite = z.number().refine(Number.isFinite, 'must be a finite number');
+const unit = z.number().min(0).max(1);
+
+export const calibrationMapSchema = z.union([
+  z.object({ kind: z.literal('identity') }),
+  z
+    .object({ kind: z.literal('piecewise'), x: z.array(finite).min(1), y: z.array(unit).min(1) })
+    .refine((m) => m.x.length === m.y.length, 'x and y must have the same length')
+    .refine((m) => m.x.every((v, i) => i === 0 || v >= m.x[i - 1]!), 'x must be sorted ascending'),
+  z.object({ kind: z.literal('platt'), a: finite, b: finite }),
+]);
+
+export const rungSkipSchema = z.union([
+  z.object({ kind: z.literal('always') }),
+  z.object({ kind: z.literal('below'), predicted: unit }),
+]);
+
+const logisticHeadSchema = z.object({
+  bias: finite,
+  structural: z.array(finite),
+  lexical: z.array(z.tuple([z.number().int().nonnegative(), finite])),
+});
+
+export const classifierSchema = z.object({
+  kind: z.literal('logistic-l2'),
+  version: z.string().regex(/^clf-[0-9a-f]{12}$/, 'must be clf- and 12 hex digits'),
+  hashing: z.object({
+    bits: z.number().int().min(4).max(24),
+    ngrams: z.array(z.number().int().min(1).max(3)),
+  }),
+  structural: z.object({ names: z.array(z.string()), mean: z.array(finite), scale: z.array(finite) }),
+  heads: z.record(
+    z.string(),
+    logisticHeadSchema.extend({
+      report: z.object({
+        l2: finite,
+        rows: z.number().int(),
+        positives: z.number().int(),
+        heldOut: z.object({ logLoss: finite, baseLogLoss: finite, auc: finite.nullable() }),
+      }),
+    }),
+  ),
+  taskType: z.object({ labels: z.array(z.string()), heads: z.array(logisticHeadSchema) }).nullable(),
+});
+
+const interval = z.tuple([z.number(), z.number()]);
+
+export const artefactRungSchema = z.object({
+  model: z.string().min(1),
+  /** The labelled data's `confidence_kind` this rung was calibrated on; null: no confidence. */
+  confidenceKind: z.string().nullable(),
+  /** The rung confidence source that kind corresponds to. */
+  confidence: z.enum(CONFIDENCE_SOURCES).nullable(),
+  calibration: calibrationMapSchema,
+  calibrationFit: z
+    .object({
+      chosen: z.enum(['isotonic', 'platt']),
+      heldOutLogLoss: z.object({ isotonic: finite, platt: finite }),
+      folds: z.number().int(),
+      rows: z.number().int(),
+      positives: z.number().int(),
+    })
+    .nullable(),
+  threshold: unit.nullable(),
+  skip: rungSkipSchema.nullable(),
+});
+
+const pointSchema = z.object({
+  relativeQuality: z.number(),
+  lowerBound: z.number().optional(),
+  relativeCost: z.number(),
+  escalationRate: z.number(),
+  skipRate: z.number(),
+});
+
+export const artefactSchema = z.object({
+  kind: z.literal(ARTEFACT_KIND),
+  format: z.literal(ARTEFACT_FORMAT),
+  version: z.string().regex(/^cal-[0-9a-f]{12}$/, 'must be cal- and 12 hex digits'),
+  createdAt: z.string().optional(),
+  tool: z.string(),
+  ladder: z.array(z.string().min(1)).min(2),
+  target: z.object({
+    relativeQuality: z.number().gt(0).max(1.5),
+    confidence: z.number().gt(0).lt(1),
+    bound: z.literal('bootstrap-percentile'),
+    resamples: z.number().int().positive(),
+    seed: z.number().int(),
+  }),
+  training: z.object({
+    files: z.array(z.object({ name: z.string(), rows: z.number().int(), sha256: z.string() })),
+    rows: z.number().int(),
+  }),
+  rungs: z.array(artefactRungSchema).min(2),
+  classifier: classifierSchema.nullable(),
+  chosen: pointSchema.extend({
+    thresholds: z.array(z.number().nullable()),
+    accuracy: z.number(),
+    largeAccuracy: z.number(),
+    meanCostUsd: z.number(),
+    largeOnlyMeanCostUsd: z.number(),
+    intervals: z.object({
+      relativeQuality: interval,
+      relativeCost: interval,
+      savings: interval,
+      escalationRate: interval,
+    }),
+  }),
+  baseline: pointSchema,
+  recommendation: z.object({
+    route: z.enum(['cascade', 'static']),
+    model: z.string().nullable(),
+    reason: z.string(),
+  }),
+  curve: z.array(pointSchema.extend({ lowerBound: z.number() })),
+  staticOptions: z.array(
+    z.object({
+      model: z.string(),
+      rung: z.number().int(),
+      relativeQuality: z.number(),
+      relativeCost: z.number(),
+      lowerBound: z.number(),
+    }),
+  ),
+});
+
+export type ArtefactRung = Omit<z.infer<typeof artefactRungSchema>, 'calibration' | 'skip'> & {
+  calibration: CalibrationMap;
+  skip: RungSkip | null;
+};
+
+export type CalibrationArtefact = Omit<
+  z.infer<typeof artefactSchema>,
+  'rungs' | 'classifier' | 'recommendation'
+> & {
+  rungs: ArtefactRung[];
+  classifier: ClassifierModel | null;
+  recommendation: Recommendation;
+};
+
+/** JSON with object keys sorted, so the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The content a version is computed over: everything but the version fields and the timestamp. */
+export function artefactContent(a: CalibrationArtefact): unknown {
+  const { version: _v, createdAt: _c, ...rest } = a;
+  return rest;
+}
+
+export function classifierContent(c: ClassifierModel): unknown {
+  const { version: _v, ...rest } = c;
+  return rest;
+}

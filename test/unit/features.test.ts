@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import {
+  hashedLexicalFeatures,
+  promptFeatures,
+  ruleComplexity,
+  STRUCTURAL_FEATURE_NAMES,
+  structuralFeatures,
+} from '../../src/router/features';
+
+describe('structural features', () => {
+  it('counts instructions, nested conditions, enumerations, code, tools, formats and questions', () => {
+    const f = structuralFeatures([
+      { role: 'system', content: 'You are terse. Respond in JSON.' },
+      {
+        role: 'user',
+        content: [
+          'List the steps. Explain each one.',
+          'If the input is empty, return null unless the flag is set.',
+          'Choices:',
+          'A: one',
+          'B: two',
+          '```python\nprint(1)\n```',
+          '{"name": "lookup", "parameters": {"type": "object"}}',
+          'How many are there? Is it 2 + 2 = 4?',
+        ].join('\n'),
+      },
+    ]);
+    expect(f.hasSystem).toBe(1);
+    expect(f.messages).toBe(2);
+    expect(f.instructions).toBe(1); // rules-v1 counts instructions opening a line: "List"
+    expect(f.distinctInstructions).toBe(3); // respond, list, explain: opening any sentence
+    expect(f.conditions).toBe(2);
+    expect(f.nestedConditions).toBe(1); // "If ..., ... unless ..." in one sentence
+    expect(f.enumerations).toBe(2);
+    expect(f.codeBlocks).toBe(1);
+    expect(f.toolDefinitions).toBe(1);
+    expect(f.asksForJson).toBe(1);
+    expect(f.formatList).toBe(1);
+    expect(f.formatChoice).toBe(1);
+    expect(f.formatNumber).toBe(1);
+    expect(f.questions).toBe(2);
+    expect(f.mathSymbols).toBeGreaterThanOrEqual(2);
+    expect(f.scriptCjk + f.scriptCyrillic + f.scriptArabic + f.scriptOther).toBe(0);
+  });
+
+  it('detects the dominant script of non-Latin prompts', () => {
+    expect(
+      structuralFeatures([{ role: 'user', content: 'Сколько будет два плюс два?' }]).scriptCyrillic,
+    ).toBe(1);
+    const cjk = structuralFeatures([{ role: 'user', content: '二加二等于几？请回答。' }]);
+    expect(cjk.scriptCjk).toBe(1);
+    expect(cjk.nonAsciiLetters).toBe(1);
+  });
+
+  it('keeps the rules-v1 score of the original features', () => {
+    const f = structuralFeatures([{ role: 'user', content: 'Explain why. If so, list them.\n```\nx\n```' }]);
+    expect(ruleComplexity(f)).toBeGreaterThan(0);
+    expect(ruleComplexity(f)).toBeLessThanOrEqual(1);
+    // Every named feature is a number (the trace and the classifier rely on the fixed list).
+    for (const name of STRUCTURAL_FEATURE_NAMES) expect(typeof f[name]).toBe('number');
+  });
+});
+
+describe('hashed lexical features', () => {
+  const opts = { bits: 8, ngrams: [1, 2] };
+
+  it('are deterministic: the same text lands in the same buckets, everywhere', () => {
+    const a = hashedLexicalFeatures('The quick brown fox jumps over the lazy dog', opts);
+    const b = hashedLexicalFeatures('The quick brown fox jumps over the lazy dog', opts);
+    expect(a).toEqual(b);
+    // Pinned: a change of tokenizer or hash would silently invalidate every trained classifier.
+    const pinned = hashedLexicalFeatures('hello world', opts);
+    expect(pinned.indices).toEqual(PINNED_HELLO_WORLD.indices);
+    pinned.values.forEach((v, i) => expect(v).toBeCloseTo(PINNED_HELLO_WORLD.values[i]!, 12));
+  });
+
+  it('are case-insensitive, unit length, sorted, within 2^bits, with bigrams', () => {
+    const v = hashedLexicalFeatures('Alpha beta GAMMA alpha', opts);
+    expect(v).toEqual(hashedLexicalFeatures('alpha Beta gamma ALPHA', opts));
+    expect(Math.hypot(...v.values)).toBeCloseTo(1, 12);
+    expect([...v.indices].sort((x, y) => x - y)).toEqual(v.indices);
+    expect(v.indices.every((i) => i >= 0 && i < 256)).toBe(true);
+    const uni = hashedLexicalFeatures('alpha beta', { bits: 16, ngrams: [1] });
+    const bi = hashedLexicalFeatures('alpha beta', { bits: 16, ngrams: [1, 2] });
+    expect(bi.indices.length).toBe(uni.indices.length + 1);
+    expect(hashedLexicalFeatures('', opts)).toEqual({ indices: [], values: [] });
+  });
+
+  it('promptFeatures bundles both, from every message', () => {
+    const f = promptFeatures(
+      [
+        { role: 'system', content: 'sys' },
+        { role: 'user', content: 'question?' },
+      ],
+      opts,
+    );
+    expect(f.structural.questions).toBe(1);
+    expect(f.lexical.indices.length).toBeGreaterThan(0);
+  });
+});
+
+/** hashedLexicalFeatures('hello world', { bits: 8, ngrams: [1, 2] }): two unigrams and one bigram. */
+const PINNED_HELLO_WORLD = {
+  indices: [32, 57, 110],
+  values: [0.5773502691896257, 0.5773502691896257, -0.5773502691896257],
+};

@@ -1,0 +1,77 @@
+/**
+ * The last step of a cascade: the outcome to the ledger, through the record-outcome activity
+ * (activities/record-outcome.ts) on the workflow's own task queue. Added behind the patch
+ * `record-outcome`, so histories recorded before it existed (test/replay/*.json, and any
+ * workflow running at the upgrade) replay without it: they neither schedule it nor count it.
+ *
+ * The activity retries with no attempt cap (a ledger outage delays the workflow's completion;
+ * the answer is in the `trace` query meanwhile) unless the ledger refuses the row itself, which
+ * no retry fixes: then the workflow logs it and completes.
+ */
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  log,
+  patched,
+  proxyActivities,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { RecordActivities } from '../activities';
+import type { RecordMeta } from '../src/ledger/outcome';
+import type { Trace } from '../src/router/trace';
+import { totalsNow, type RunContext } from './run-context';
+
+export const RECORD_OUTCOME_PATCH = 'record-outcome';
+
+const recorder = proxyActivities<RecordActivities>({ startToCloseTimeout: '30 seconds' });
+
+export async function recordOutcome(ctx: RunContext, shadowOf: string | undefined): Promise<void> {
+  if (!patched(RECORD_OUTCOME_PATCH)) return;
+  ctx.actions++; // the activity is a Temporal action like any other: it is router cost
+  ctx.trace.totals = totalsNow(ctx);
+  const info = workflowInfo();
+  const { request, policy } = ctx;
+  const meta: RecordMeta = {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    startedAt: info.runStartTime.getTime(),
+    finishedAt: Date.now(), // workflow time: the same on replay
+    task: request.task,
+    rungModels: policy.rungs.map((r) => r.model),
+    retryOf: request.retryOf ?? null,
+    metadata: request.metadata ?? null,
+    promptHash: request.promptHash ?? null,
+    // A client that sent no hash: the activity hashes the messages (and stores only the hash).
+    ...(request.promptHash ? {} : { messages: request.messages }),
+    shadowOf: shadowOf ?? null,
+  };
+  try {
+    await recorder.recordOutcome.executeWithOptions(
+      {
+        startToCloseTimeout: '30 seconds',
+        retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+        summary: `record ${info.workflowId} to the ledger`,
+      },
+      [forLedger(ctx.trace), meta],
+    );
+  } catch (err) {
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
+      log.error('the ledger refused this request: it is not recorded', { error: err.cause.message });
+      return;
+    }
+    throw err;
+  }
+}
+
+/** The trace without the answers' text: the ledger keeps none, so history need not carry it twice. */
+function forLedger(trace: Trace): Trace {
+  const shadow =
+    trace.shadow?.role === 'child' && trace.shadow.served
+      ? { ...trace.shadow, served: { ...trace.shadow.served, answer: null } }
+      : trace.shadow;
+  return {
+    ...trace,
+    final: { ...trace.final, answer: null },
+    ...(shadow ? { shadow } : {}),
+  };
+}
