@@ -38,7 +38,7 @@ import {
 import { loadConfig } from '../src/config/load';
 import { fitCascadeCalibration, type LabelledRow, policyOfArtefact } from '../src/router/calibration/fit';
 import { apgr, cpt, routerCurve } from '../src/router/calibration/metrics';
-import { seededRandom, shuffledIndices } from '../src/router/calibration/random';
+import { seededRandom, shuffledIndices } from '../src/router/random';
 import { type ReplayRow, replaySummary, type RungPolicy } from '../src/router/calibration/simulate';
 import { ruleComplexity, structuralFeatures } from '../src/router/features';
 import { fmt, formatTable } from './lib/table';

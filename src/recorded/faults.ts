@@ -10,6 +10,7 @@
  *   3. a seeded rate: `faultRate` of requests fail with a kind drawn from `faultKinds`.
  * A header does not consume a script step, and a scripted or header `ok` draws no rate fault.
  */
+import { seededRandom } from '../router/random';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -50,17 +51,8 @@ export const faultScriptSchema = z
   .strict();
 export type FaultScript = z.infer<typeof faultScriptSchema>;
 
-/** mulberry32: a tiny seeded PRNG, so a given seed and request order fail the same requests. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The fault PRNG is seeded, so a given seed and request order fail the same requests. */
+export { seededRandom as mulberry32 } from '../router/random';
 
 export interface FaultInjectorOptions {
   faultRate?: number;
@@ -92,7 +84,7 @@ export class FaultInjector {
     }
     const seed = opts.seed ?? 1;
     if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
-    this.random = mulberry32(seed);
+    this.random = seededRandom(seed);
   }
 
   /** Replaces the script of `model` (or of every model when absent). */

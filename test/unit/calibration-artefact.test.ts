@@ -7,7 +7,7 @@ import { LabelledDataError, readLabelledData } from '../../src/calibration/label
 import { runCalibration, type CalibrateOutcome } from '../../src/calibration/run';
 import { ConfigError } from '../../src/config/errors';
 import { loadConfig, parseConfig } from '../../src/config/load';
-import { seededRandom } from '../../src/router/calibration/random';
+import { seededRandom } from '../../src/router/random';
 import { buildPolicySnapshot } from '../../src/router/policy';
 
 let dir: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitIsotonic, fitPlatt, selectCalibrationMap } from '../../src/router/calibration/maps';
 import { apgr, auc, cpt, logLoss, routerCurve } from '../../src/router/calibration/metrics';
-import { seededRandom } from '../../src/router/calibration/random';
+import { seededRandom } from '../../src/router/random';
 import { calibrate, RAW_LOGPROB_FLOOR } from '../../src/router/confidence';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PairedBootstrap, quantileOf } from '../../src/router/calibration/bootstrap';
-import { seededRandom } from '../../src/router/calibration/random';
+import { seededRandom } from '../../src/router/random';
 import { searchPolicy } from '../../src/router/calibration/search';
 import {
   replayRequest,

@@ -9,7 +9,7 @@
  * large model would have answered on the same request.
  */
 
-import { seededRandom } from './random';
+import { seededRandom } from '../random';
 
 export class PairedBootstrap {
   /** idx[b * n + j]: the j-th row drawn in resample b. */

@@ -15,7 +15,7 @@ import { calibrate } from '../confidence';
 import type { ConfidenceSource } from '../../config/schema';
 import type { CalibrationMap } from '../policy';
 import { meanLogLoss } from './metrics';
-import { foldAssignment } from './random';
+import { foldAssignment } from '../random';
 
 export function fitIsotonic(xs: readonly number[], ys: readonly boolean[]): CalibrationMap {
   if (xs.length === 0) return { kind: 'identity' };

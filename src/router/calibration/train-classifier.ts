@@ -19,7 +19,7 @@ import {
   toDenseHead,
 } from '../classifier';
 import { auc, meanLogLoss } from './metrics';
-import { foldAssignment } from './random';
+import { foldAssignment } from '../random';
 
 export interface ClassifierTrainingOptions {
   hashing: HashingOptions;

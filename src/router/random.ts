@@ -1,4 +1,4 @@
-/** Seeded randomness for fitting and resampling: the same seed gives the same artefact, everywhere. */
+/** Seeded randomness (fitting, resampling, fault injection): the same seed gives the same result, everywhere. */
 
 /** mulberry32: a small, fast 32-bit generator; uniform in [0, 1). */
 export function seededRandom(seed: number): () => number {
