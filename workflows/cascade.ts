@@ -81,7 +81,7 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<Trace> {
   }
 
   finish(ctx);
-  // 4. The outcome to the ledger (patched in: older histories replay without it).
+  // 4. The outcome to the ledger (when the snapshot asks: older histories replay without it).
   await recordOutcome(ctx, input.shadowOf);
   log.info('cascade finished', {
     requestId: request.id,

@@ -1,8 +1,10 @@
 /**
  * The last step of a cascade: the outcome to the ledger, through the record-outcome activity
- * (activities/record-outcome.ts) on the workflow's own task queue. Added behind the patch
- * `record-outcome`, so histories recorded before it existed (test/replay/*.json, and any
- * workflow running at the upgrade) replay without it: they neither schedule it nor count it.
+ * (activities/record-outcome.ts) on the workflow's own task queue. Versioned by the input, not
+ * by `patched()`: snapshots built since the ledger existed say `recordOutcome: true`, older
+ * histories (test/replay/*.json) have no such field and replay without the step. A patch would
+ * have cost every request a marker and a TemporalChangeVersion search-attribute upsert, two
+ * more billable actions, for as long as the patch stays in the code.
  *
  * The activity retries with no attempt cap (a ledger outage delays the workflow's completion;
  * the answer is in the `trace` query meanwhile) unless the ledger refuses the row itself, which
@@ -12,7 +14,6 @@ import {
   ActivityFailure,
   ApplicationFailure,
   log,
-  patched,
   proxyActivities,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -21,12 +22,10 @@ import type { RecordMeta } from '../src/ledger/outcome';
 import type { Trace } from '../src/router/trace';
 import { totalsNow, type RunContext } from './run-context';
 
-export const RECORD_OUTCOME_PATCH = 'record-outcome';
-
 const recorder = proxyActivities<RecordActivities>({ startToCloseTimeout: '30 seconds' });
 
 export async function recordOutcome(ctx: RunContext, shadowOf: string | undefined): Promise<void> {
-  if (!patched(RECORD_OUTCOME_PATCH)) return;
+  if (!ctx.policy.recordOutcome) return;
   ctx.actions++; // the activity is a Temporal action like any other: it is router cost
   ctx.trace.totals = totalsNow(ctx);
   const info = workflowInfo();

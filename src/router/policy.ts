@@ -68,6 +68,11 @@ export interface PolicySnapshot {
   servedAs?: ServedAs;
   /** The latency-budget route's budget for this request. */
   latencyBudgetMs?: number | null;
+  /**
+   * Record the outcome to the ledger at the end. Absent in histories recorded before the ledger
+   * existed, which therefore replay without that step (versioning by input, see workflows/record.ts).
+   */
+  recordOutcome?: boolean;
   /** Shadow mode: the routed policy to run beside the served baseline, and where. */
   shadow?: { policy: PolicySnapshot; taskQueue: string; waitForServedMs: number } | null;
   /**
@@ -148,6 +153,7 @@ export function buildPolicySnapshot(
     limits: { ...task.limits },
     costPerAction: config.temporal.costPerAction,
     servedAs: 'routed',
+    recordOutcome: true,
     latencyBudgetMs:
       task.route === 'latency-budget' ? (opts.latencyBudgetMs ?? task.latencyBudgetMs ?? null) : null,
     shadow: null,
