@@ -4,7 +4,7 @@
  * and GPT-4's recorded judgement of exactly those answers, asked in the judge form of
  * src/router/judge.ts, through the official OpenAI client.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -15,42 +15,15 @@ import { CliError, EXIT } from '../../src/cli/errors';
 import { DatasetError, loadDataset, promptKey } from '../../src/recorded/dataset';
 import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
 import { buildJudgeMessages, JUDGE_SYSTEM, parseJudgeScore } from '../../src/router/judge';
-import { sharedDataPath } from '../helpers/shared-data';
+import { answerOf, MT_BENCH, mtBenchJudgements, mtBenchQuestions, type Judgement } from '../helpers/mt-bench';
 
-const MT_BENCH = sharedDataPath('routellm', 'mt_bench');
 const MIXTRAL = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
 const GPT4_1106 = 'gpt-4-1106-preview';
 const JUDGE = 'gpt-4';
 
-interface Judgement {
-  question_id: number;
-  model: string;
-  judge: [string, string];
-  user_prompt: string;
-  judgment: string;
-  score: number;
-  turn: number;
-}
+const questions = mtBenchQuestions;
+const judgements = mtBenchJudgements;
 
-const readJsonl = <T>(file: string): T[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-const questions = new Map(
-  readJsonl<{ question_id: number; turns: string[] }>(path.join(MT_BENCH, 'question.jsonl')).map((q) => [
-    q.question_id,
-    q.turns,
-  ]),
-);
-const judgements = readJsonl<Judgement>(path.join(MT_BENCH, 'judgements.jsonl'));
-
-/** The answer the judge saw, cut out of its prompt here, independently of the server's parser. */
-function answerOf(j: Judgement): string {
-  const start = "[The Start of Assistant's Answer]\n";
-  const end = "\n[The End of Assistant's Answer]";
-  return j.user_prompt.slice(j.user_prompt.indexOf(start) + start.length, j.user_prompt.lastIndexOf(end));
-}
 function singleTurn(model: string, type = 'single-v1'): Judgement[] {
   return judgements.filter((j) => j.model === model && j.turn === 1 && j.judge[1] === type);
 }

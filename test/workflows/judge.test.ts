@@ -4,14 +4,11 @@
  * answer (its recorded judgement, MT-Bench single-answer grading), the score / 10 is the rung's
  * confidence, and a score under 7 escalates to GPT-4-1106.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trace } from '../../src/router/trace';
-import { sharedDataPath } from '../helpers/shared-data';
+import { answerOf, MT_BENCH, mtBenchJudgements, mtBenchQuestions, type Judgement } from '../helpers/mt-bench';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MT_BENCH = sharedDataPath('routellm', 'mt_bench');
 const SMALL = 'mistralai/Mixtral-8x7B-Instruct-v0.1';
 const LARGE = 'gpt-4-1106-preview';
 const JUDGE = 'gpt-4';
@@ -22,35 +19,9 @@ const PRICES = {
   [JUDGE]: { inputPerMTok: 30, outputPerMTok: 60 },
 };
 
-interface Judgement {
-  question_id: number;
-  model: string;
-  judge: [string, string];
-  user_prompt: string;
-  judgment: string;
-  score: number;
-  turn: number;
-}
-const readJsonl = <T>(file: string): T[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-const questions = new Map(
-  readJsonl<{ question_id: number; turns: string[] }>(path.join(MT_BENCH, 'question.jsonl')).map((q) => [
-    q.question_id,
-    q.turns[0]!,
-  ]),
-);
+const questions = new Map([...mtBenchQuestions].map(([id, turns]) => [id, turns[0]!]));
 /** Turn-1 single-answer judgements (prompt single-v1 or single-math-v1). */
-const turn1 = readJsonl<Judgement>(path.join(MT_BENCH, 'judgements.jsonl')).filter(
-  (j) => j.turn === 1 && !j.judge[1].endsWith('multi-turn'),
-);
-function answerOf(j: Judgement): string {
-  const start = "[The Start of Assistant's Answer]\n";
-  const end = "\n[The End of Assistant's Answer]";
-  return j.user_prompt.slice(j.user_prompt.indexOf(start) + start.length, j.user_prompt.lastIndexOf(end));
-}
+const turn1 = mtBenchJudgements.filter((j) => j.turn === 1 && !j.judge[1].endsWith('multi-turn'));
 function pick(pred: (score: number) => boolean): { question: string; small: Judgement; large: Judgement } {
   const small = turn1.find((j) => j.model === SMALL && pred(j.score));
   if (!small) throw new Error('no MT-Bench question fits the test premise');

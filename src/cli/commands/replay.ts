@@ -14,7 +14,7 @@ import {
   type HistoryToReplay,
 } from '../../client/replay';
 import { readEnv } from '../../env';
-import { connectTemporal } from '../../temporal/connection';
+import { connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 
 interface ReplayCliOptions {
@@ -96,12 +96,7 @@ async function fetchHistories(ids: string[], opts: ReplayCliOptions): Promise<Hi
   const env = readEnv();
   const address = opts.address ?? env.temporalAddress;
   const namespace = opts.namespace ?? env.temporalNamespace;
-  let connection;
-  try {
-    connection = await connectTemporal(address);
-  } catch (err) {
-    throw new CliError((err as Error).message, EXIT.unavailable);
-  }
+  const connection = await connectForCli(address);
   try {
     const client = new Client({ connection, namespace });
     const out: HistoryToReplay[] = [];

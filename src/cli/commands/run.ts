@@ -15,7 +15,7 @@ import { formatSummaryTable, summarize } from '../../client/summary';
 import { readEnv } from '../../env';
 import { openLedger } from '../../ledger/open';
 import { CASCADE_TASK_QUEUE } from '../../router/cascade-input';
-import { connectTemporal } from '../../temporal/connection';
+import { connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
 
@@ -269,12 +269,7 @@ unreadable file, a line that is not JSON); 3 invalid config; 4 Temporal unreacha
       const address = opts.address ?? readEnv().temporalAddress;
       const namespace = opts.namespace ?? config.config.temporal.namespace;
       const connect = async () => {
-        let connection;
-        try {
-          connection = await connectTemporal(address);
-        } catch (err) {
-          throw new CliError((err as Error).message, EXIT.unavailable);
-        }
+        const connection = await connectForCli(address);
         // Per-tenant spend caps are checked against the ledger at start: open it when a cap exists.
         const capped = Object.values(config.config.tenants).some((t) => t.monthlySpendCapUsd !== undefined);
         let ledger;

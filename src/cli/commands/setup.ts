@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { readEnv } from '../../env';
-import { connectTemporal } from '../../temporal/connection';
 import { registerSearchAttributes } from '../../temporal/search-attributes-setup';
 import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
+import { connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 
 /** `cascade setup`: register the Contracts' search attributes on a namespace (idempotent). */
@@ -17,12 +17,7 @@ export function registerSetup(program: Command): void {
       const env = readEnv();
       const address = opts.address ?? env.temporalAddress;
       const namespace = opts.namespace ?? env.temporalNamespace;
-      let connection;
-      try {
-        connection = await connectTemporal(address);
-      } catch (err) {
-        throw new CliError((err as Error).message, EXIT.unavailable);
-      }
+      const connection = await connectForCli(address);
       try {
         const added = await registerSearchAttributes(connection, namespace);
         const all = ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name}:${k.type}`);
