@@ -10,6 +10,7 @@ export { createModelActivities, type ModelActivities, type CallModelInput } from
 export type { CheckInput, CheckOutput } from './check';
 export type { ClassifyInput } from './classify';
 export type { EndpointSnapshotDeps, EndpointSnapshotInput, TaskQueueDescriber } from './endpoint-snapshot';
+export { createMonitorActivities, type MonitorActivities, type MonitorActivityDeps } from './monitors';
 export {
   createRecordActivities,
   type RecordActivities,

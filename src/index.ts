@@ -21,3 +21,8 @@ export {
   type TenantCosts,
 } from './ledger';
 export { createCascadeMetrics, type CascadeMetrics } from './telemetry/metrics';
+export { AesGcmPayloadCodec, codecFromEnv, codecDataConverter, startCodecServer } from './codec';
+export { buildReport, type ReportOptions } from './monitors/build-report';
+export type { Report, Alert, MonitorName } from './monitors/types';
+export { renderReportHtml } from './report/html';
+export { renderReportTable } from './report/table';

@@ -7,7 +7,12 @@
  * here, before polling) and feeding the `cascade_*` metrics, served on `metricsPort`.
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createLocalActivities, createModelActivities, createRecordActivities } from '../activities';
+import {
+  createLocalActivities,
+  createModelActivities,
+  createMonitorActivities,
+  createRecordActivities,
+} from '../activities';
 import type { CascadeConfig } from './config/schema';
 import { createProvider } from './providers/registry';
 import type { ModelProvider } from './providers/types';
@@ -19,7 +24,12 @@ import { withEndpointStats } from './telemetry/endpoint-stats';
 import { createCascadeMetrics, type CascadeMetrics } from './telemetry/metrics';
 import { serveMetrics, type MetricsServer } from './telemetry/metrics-server';
 import { assertSearchAttributes } from './temporal/search-attributes-setup';
-import { Connection } from '@temporalio/client';
+import { ensureMonitorSchedule } from './temporal/monitor-schedule';
+import { registerMonitorGauges } from './telemetry/monitor-gauges';
+import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { codecDataConverter, codecFromEnv } from './codec/from-env';
+import { readEnv } from './env';
 
 export interface CascadeWorkerOptions {
   /**
@@ -56,6 +66,18 @@ export interface CascadeWorkerOptions {
   metricsPort?: number;
   /** Interface for the metrics server (default all). */
   metricsHost?: string;
+  /**
+   * Create (or update to the config's interval) the `cascade-monitors` Temporal Schedule at
+   * start, targeting this worker's cascade queue (default false: the CLI turns it on).
+   */
+  monitorSchedule?: boolean;
+  /** Where monitor alerts are POSTed (CASCADE_ALERT_WEBHOOK_URL); never in a workflow input. */
+  alertWebhookUrl?: string;
+  /**
+   * Encrypts every payload this worker writes to history and decrypts what it reads
+   * (docs/encryption.md). Default: the codec CASCADE_CODEC_KEYS configures in `env`, if any.
+   */
+  payloadCodec?: PayloadCodec;
 }
 
 export interface RunningWorkers {
@@ -75,10 +97,19 @@ export interface RunningWorkers {
 export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningWorkers> {
   const current = typeof opts.config === 'function' ? opts.config : () => opts.config as CascadeConfig;
   const initial = current();
-  if (opts.checkSearchAttributes !== false) {
+  const dataConverter = codecDataConverter(
+    opts.payloadCodec ?? codecFromEnv(readEnv(opts.env ?? process.env)),
+  );
+  if (opts.checkSearchAttributes !== false || (opts.monitorSchedule && opts.workflows !== false)) {
     const conn = await Connection.connect({ address: opts.address });
     try {
-      await assertSearchAttributes(conn, opts.namespace);
+      if (opts.checkSearchAttributes !== false) await assertSearchAttributes(conn, opts.namespace);
+      if (opts.monitorSchedule && opts.workflows !== false) {
+        await ensureMonitorSchedule(new Client({ connection: conn, namespace: opts.namespace }), {
+          everyMs: initial.monitors.everyMs,
+          taskQueue: opts.taskQueue,
+        });
+      }
     } finally {
       await conn.close();
     }
@@ -116,6 +147,13 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
       });
       // Regular activity, on the workflow's own queue: the outcome to the ledger, at the end.
       const recordActivities = createRecordActivities({ ledger, config: current, metrics });
+      // The scheduled monitors (workflows/monitor.ts) read the same ledger.
+      const monitorActivities = createMonitorActivities({
+        ledger,
+        config: current,
+        webhookUrl: opts.alertWebhookUrl,
+      });
+      registerMonitorGauges(metrics.registry, { latest: () => ledger.latestEvaluation() });
       // Shadow children run the same workflow type on their own queue, so their load can be
       // watched and capped apart from the traffic that serves users.
       for (const taskQueue of [
@@ -127,8 +165,9 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
             connection,
             namespace: opts.namespace,
             taskQueue,
-            activities: { ...localActivities, ...recordActivities },
+            activities: { ...localActivities, ...recordActivities, ...monitorActivities },
             ...source,
+            dataConverter,
           }),
         );
       }
@@ -167,6 +206,7 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
           // least every second instead of 80% of the heartbeat timeout, so a cancelled request
           // stops paying for its model call within about a second.
           maxHeartbeatThrottleInterval: '1 second',
+          dataConverter,
         }),
       );
     }

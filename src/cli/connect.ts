@@ -1,4 +1,9 @@
 import type { Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { AesGcmPayloadCodec } from '../codec/aes-gcm-codec';
+import { codecDataConverter, codecFromEnv } from '../codec/from-env';
+import { CodecKeyError } from '../codec/keys';
+import { readEnv } from '../env';
 import { connectTemporal } from '../temporal/connection';
 import { CliError, EXIT } from './errors';
 
@@ -9,4 +14,22 @@ export async function connectForCli(address: string): Promise<Connection> {
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.unavailable);
   }
+}
+
+/**
+ * The payload codec a command's Temporal clients use: the encrypting one when CASCADE_CODEC_KEYS
+ * is set (docs/encryption.md), else none. A wrong key setting is a usage error naming what is wrong.
+ */
+export function cliPayloadCodec(): AesGcmPayloadCodec | undefined {
+  try {
+    return codecFromEnv(readEnv());
+  } catch (err) {
+    if (err instanceof CodecKeyError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+}
+
+/** `dataConverter` for `new Client({ connection, namespace, dataConverter: cliDataConverter() })`. */
+export function cliDataConverter(): DataConverter | undefined {
+  return codecDataConverter(cliPayloadCodec());
 }

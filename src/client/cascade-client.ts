@@ -14,7 +14,9 @@ import {
   type WorkflowHandle,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { type PayloadCodec, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { codecDataConverter, codecFromEnv } from '../codec/from-env';
+import { readEnv } from '../env';
 import type { LoadedConfig } from '../config/load';
 import { openLedger } from '../ledger/open';
 import { checkSpendCap, spendCapMessage } from '../ledger/spend-cap';
@@ -48,6 +50,30 @@ export interface CascadeClientOptions {
 export interface StartedCascade {
   requestId: string;
   handle: WorkflowHandle<typeof cascadeWorkflow>;
+  /**
+   * True when the id was already taken and the handle is the existing run's (a closed run; with
+   * `failIfExists`, a running one too); false when this call started the workflow. Absent from
+   * callers that do not ask: USE_EXISTING joins a running workflow without saying so.
+   */
+  existing?: boolean;
+  /** The server handed the first workflow task straight to a worker on this connection. */
+  eagerlyStarted?: boolean;
+}
+
+/** How `start` starts (all optional; the defaults are the contract's REJECT_DUPLICATE + USE_EXISTING). */
+export interface StartOptions {
+  /** Non-indexed data stored with the workflow (the gateway keeps its request hash here). */
+  memo?: Record<string, unknown>;
+  /**
+   * Eager workflow start: the server returns the first workflow task in the start response, to a
+   * worker sharing this client's NativeConnection (SDK 1.24: the Client must be built on it).
+   */
+  requestEagerStart?: boolean;
+  /**
+   * Refuse to join a running workflow with this id (conflict policy FAIL): the call then returns
+   * the existing run's handle with `existing: true`, so the caller can look at it before joining.
+   */
+  failIfExists?: boolean;
 }
 
 export interface CancelOutcome {
@@ -91,7 +117,10 @@ export class CascadeClient {
     taskQueue?: string;
     /** Open (and migrate) the ledger at this URL for spend caps and feedback; closed with the client. */
     ledgerUrl?: string;
+    /** Encrypt/decrypt payloads (docs/encryption.md); default: the codec CASCADE_CODEC_KEYS configures, if any. */
+    payloadCodec?: PayloadCodec;
   }): Promise<CascadeClient> {
+    const dataConverter = codecDataConverter(opts.payloadCodec ?? codecFromEnv(readEnv()));
     const ledger = opts.ledgerUrl ? await openLedger(opts.ledgerUrl) : undefined;
     let connection: Connection;
     try {
@@ -101,7 +130,11 @@ export class CascadeClient {
       throw err;
     }
     const loaded = typeof opts.config === 'function' ? opts.config() : opts.config;
-    const client = new Client({ connection, namespace: opts.namespace ?? loaded.config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: opts.namespace ?? loaded.config.temporal.namespace,
+      dataConverter,
+    });
     return new CascadeClient({
       client,
       config: opts.config,
@@ -144,7 +177,7 @@ export class CascadeClient {
     }
   }
 
-  async start(raw: unknown): Promise<StartedCascade> {
+  async start(raw: unknown, opts: StartOptions = {}): Promise<StartedCascade> {
     const input = this.prepare(raw);
     await this.checkSpendCap(input);
     const { request, policy } = input;
@@ -155,9 +188,13 @@ export class CascadeClient {
         taskQueue: this.taskQueue,
         args: [input],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdConflictPolicy: opts.failIfExists
+          ? WorkflowIdConflictPolicy.FAIL
+          : WorkflowIdConflictPolicy.USE_EXISTING,
+        ...(opts.memo ? { memo: opts.memo } : {}),
+        ...(opts.requestEagerStart ? { requestEagerStart: true } : {}),
         typedSearchAttributes: defaultSearchAttributes(policy.route, request.task, false),
-        // Summaries are readable in the UI even with an encrypting codec: never prompt text here.
+        // Without a codec the UI shows summaries to anyone with namespace access: never prompt text here.
         staticSummary: `${request.task} via ${policy.route}: ${policy.rungs.map((r) => r.model).join(' -> ')}`,
         staticDetails: [
           `config ${policy.configVersion}, calibration ${policy.calibrationVersion}`,
@@ -170,11 +207,17 @@ export class CascadeClient {
         ].join('\n'),
       });
       // While the first run is open, USE_EXISTING hands back that run instead of a new one.
-      return { requestId: workflowId, handle };
+      return opts.failIfExists
+        ? { requestId: workflowId, handle, existing: false, eagerlyStarted: handle.eagerlyStarted }
+        : { requestId: workflowId, handle };
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         // Closed already (REJECT_DUPLICATE): the first run's result stands.
-        return { requestId: workflowId, handle: this.client.workflow.getHandle(workflowId) };
+        return {
+          requestId: workflowId,
+          handle: this.client.workflow.getHandle(workflowId),
+          ...(opts.failIfExists ? { existing: true } : {}),
+        };
       }
       throw err;
     }

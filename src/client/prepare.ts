@@ -70,6 +70,8 @@ export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: Prepare
       messages: request.messages,
       ...(request.latencyBudgetMs !== undefined ? { latencyBudgetMs: request.latencyBudgetMs } : {}),
       ...(request.retryOf ? { retryOf: request.retryOf } : {}),
+      ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
+      ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
       // The ledger matches a user's retries on it; the prompt text itself is never stored there.
       promptHash: promptHash(request.messages),

@@ -26,6 +26,8 @@ export const requestSchema = z
     responseSchema: z.record(z.string(), z.unknown()).optional(),
     latencyBudgetMs: z.number().positive('must be a positive number of milliseconds').optional(),
     retryOf: z.string().regex(REQUEST_ID).optional(),
+    maxTokens: z.number().int().positive('must be a positive integer').optional(),
+    temperature: z.number().min(0).max(2).optional(),
     metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
   })
   .superRefine((r, ctx) => {
@@ -56,6 +58,8 @@ export interface NormalizedRequest {
   responseSchema?: Record<string, unknown>;
   latencyBudgetMs?: number;
   retryOf?: string;
+  maxTokens?: number;
+  temperature?: number;
   metadata?: Record<string, string | number | boolean>;
 }
 
@@ -102,6 +106,8 @@ export function parseRequest(raw: unknown): NormalizedRequest {
     ...(r.responseSchema ? { responseSchema: r.responseSchema } : {}),
     ...(r.latencyBudgetMs !== undefined ? { latencyBudgetMs: r.latencyBudgetMs } : {}),
     ...(r.retryOf ? { retryOf: r.retryOf } : {}),
+    ...(r.maxTokens !== undefined ? { maxTokens: r.maxTokens } : {}),
+    ...(r.temperature !== undefined ? { temperature: r.temperature } : {}),
     ...(r.metadata ? { metadata: r.metadata } : {}),
   };
 }

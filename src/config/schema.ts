@@ -4,6 +4,7 @@
  * each error can name the exact path that is wrong.
  */
 import { z } from 'zod';
+import { monitorsSchema } from './monitors-schema';
 
 /** Model ids appear in task-queue names (`cascade-model-<modelId>`) and metric labels. */
 export const MODEL_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/:]{0,127}$/;
@@ -31,8 +32,9 @@ export const pricingSchema = z.strictObject({
 });
 
 export const modelSchema = z.strictObject({
-  provider: z.enum(['openai-compatible']),
-  /** Base URL of the OpenAI-compatible API, including `/v1`. */
+  /** `openai-compatible` (Chat Completions) or `anthropic` (Messages API; returns no logprobs). */
+  provider: z.enum(['openai-compatible', 'anthropic']),
+  /** Base URL of the API: OpenAI-compatible including `/v1`; Anthropic's root, `/v1` optional. */
   baseUrl: z.url({ protocol: /^https?$/ }),
   /** The model name sent to the endpoint; defaults to the model id. */
   model: z.string().min(1).optional(),
@@ -173,5 +175,7 @@ export const configSchema = z.strictObject({
       }),
     )
     .default({}),
+  /** The monitors that tell whether routing pays (docs/monitors.md). */
+  monitors: monitorsSchema,
 });
 export type CascadeConfig = z.infer<typeof configSchema>;

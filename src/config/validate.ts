@@ -8,6 +8,12 @@ import { type ConfigIssue, formatPath } from './errors';
 import { type CascadeConfig, type TaskConfig } from './schema';
 
 const LOGPROB_SOURCES = new Set(['answer_logprob', 'mean_logprob', 'min_logprob']);
+/**
+ * Anthropic returns no token logprobs at all: not for the answer, and not for a self-check's
+ * yes/no reply either (P(yes) is read from its logprobs), so a self_check rung there could never
+ * pass and would pay two extra calls per request to escalate every one.
+ */
+const NEEDS_LOGPROBS_ON_ANTHROPIC = new Set([...LOGPROB_SOURCES, 'self_check']);
 
 export function crossFieldIssues(config: CascadeConfig): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -22,6 +28,17 @@ export function crossFieldIssues(config: CascadeConfig): ConfigIssue[] {
         add(
           [...at, 'rungs', i, 'model'],
           `unknown model "${rung.model}"; known models: ${known.join(', ') || '(none)'}`,
+        );
+      } else if (
+        rung.confidence &&
+        NEEDS_LOGPROBS_ON_ANTHROPIC.has(rung.confidence) &&
+        model.provider === 'anthropic'
+      ) {
+        add(
+          [...at, 'rungs', i, 'confidence'],
+          `task "${taskId}", rung ${i}: confidence "${rung.confidence}" needs token logprobs, but model ` +
+            `"${rung.model}" is an Anthropic model (provider: anthropic) and Anthropic returns no logprobs; ` +
+            'use judge (a judge model scores the answer) or a schema check',
         );
       } else if (rung.confidence && LOGPROB_SOURCES.has(rung.confidence) && !model.logprobs) {
         add(

@@ -131,8 +131,35 @@ CREATE INDEX feedback_request ON feedback (request_id, created_at);
 `;
 }
 
+/**
+ * One row per scheduled evaluation of the monitors (workflows/monitor.ts): the whole report as
+ * JSON, so `cascade report --evaluation`, the Prometheus gauges of every worker and the next
+ * evaluation's alert transitions all read the same figures. Keyed by the evaluating workflow's
+ * id, which makes a retried evaluation a no-op.
+ */
+function monitorEvaluations(t: Types): string {
+  return `
+CREATE TABLE monitor_evaluations (
+  id TEXT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  window_from BIGINT NOT NULL,
+  window_to BIGINT NOT NULL,
+  alerts INTEGER NOT NULL,
+  report ${t.json} NOT NULL,
+  recorded_at BIGINT NOT NULL
+);
+CREATE INDEX monitor_evaluations_at ON monitor_evaluations (at);
+`;
+}
+
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'requests, attempts, feedback', sqlite: initial(SQLITE), postgres: initial(PG) },
+  {
+    version: 2,
+    name: 'monitor evaluations',
+    sqlite: monitorEvaluations(SQLITE),
+    postgres: monitorEvaluations(PG),
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

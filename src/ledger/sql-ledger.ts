@@ -10,6 +10,7 @@ import type {
   Ledger,
   LedgerTotals,
   OutcomeRecord,
+  PurposeCost,
   RecordOptions,
   RecordResult,
   RequestFilter,
@@ -18,6 +19,8 @@ import type {
   TimeRange,
 } from './types';
 import { UnknownRequestError } from './types';
+import { latestEvaluation, saveEvaluation, type EvaluationQuery, type StoredEvaluation } from './evaluations';
+import type { Report } from '../monitors/types';
 
 export interface Sql {
   all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -290,30 +293,88 @@ export abstract class SqlLedger implements Ledger {
       attempts: num(r?.attempts),
     };
   }
+
+  // Window reads for the monitors (src/monitors): each joins on the requests table so that a
+  // window is always "requests started in it", the same rows listRequests returns.
+
+  async listFeedback(range: TimeRange = {}): Promise<FeedbackRow[]> {
+    const { where, params } = whereOf({ from: range.from, to: range.to }, 'r.');
+    const rows = await this.sql.all(
+      `SELECT f.* FROM feedback f JOIN requests r ON r.id = f.request_id ${where} ORDER BY f.request_id, f.id`,
+      params,
+    );
+    return rows.map(feedbackFromDb);
+  }
+
+  async costsByPurpose(range: TimeRange = {}): Promise<PurposeCost[]> {
+    const { where, params } = whereOf({ from: range.from, to: range.to }, 'r.');
+    const rows = await this.sql.all(
+      'SELECT a.request_id, a.purpose, a.model, COUNT(*) AS attempts, ' +
+        'SUM(CASE WHEN a.ok THEN 1 ELSE 0 END) AS ok_attempts, SUM(a.cost_usd) AS cost_usd, ' +
+        'SUM(a.tokens_in) AS tokens_in, SUM(a.tokens_out) AS tokens_out ' +
+        `FROM attempts a JOIN requests r ON r.id = a.request_id ${where} ` +
+        'GROUP BY a.request_id, a.purpose, a.model ORDER BY a.request_id, a.purpose, a.model',
+      params,
+    );
+    return rows.map((r) => ({
+      requestId: r.request_id as string,
+      purpose: r.purpose as PurposeCost['purpose'],
+      model: r.model as string,
+      attempts: num(r.attempts),
+      okAttempts: num(r.ok_attempts),
+      costUsd: num(r.cost_usd),
+      tokensIn: num(r.tokens_in),
+      tokensOut: num(r.tokens_out),
+    }));
+  }
+
+  async listRetriesOf(range: TimeRange = {}): Promise<RequestRow[]> {
+    const { where, params } = whereOf({ from: range.from, to: range.to }, 'o.');
+    const rows = await this.sql.all(
+      `SELECT s.* FROM requests s JOIN requests o ON o.id = s.retry_of ${where} ORDER BY s.started_at, s.id`,
+      params,
+    );
+    return rows.map(requestFromDb);
+  }
+
+  // Monitor evaluations: their own table and module (evaluations.ts); the ledger hands them its connection.
+
+  saveEvaluation(
+    e: { id: string; at: number; report: Report },
+    now?: number,
+  ): Promise<{ inserted: boolean }> {
+    return saveEvaluation(this.sql, e, now);
+  }
+
+  latestEvaluation(q?: EvaluationQuery): Promise<StoredEvaluation | null> {
+    return latestEvaluation(this.sql, q);
+  }
 }
 
-function whereOf(f: RequestFilter): { where: string; params: unknown[] } {
+/** `alias`: the requests table's alias in a join (`r.`), so its columns are not ambiguous. */
+function whereOf(f: RequestFilter, alias = ''): { where: string; params: unknown[] } {
+  const c = (column: string) => `${alias}${column}`;
   const clauses: string[] = [];
   const params: unknown[] = [];
   if (f.ids) {
     if (f.ids.length === 0) return { where: 'WHERE 1 = 0', params: [] };
-    clauses.push(`id IN (${f.ids.map(() => '?').join(', ')})`);
+    clauses.push(`${c('id')} IN (${f.ids.map(() => '?').join(', ')})`);
     params.push(...f.ids);
   }
   if (f.tenant !== undefined) {
-    clauses.push('tenant = ?');
+    clauses.push(`${c('tenant')} = ?`);
     params.push(f.tenant);
   }
   if (f.shadow !== undefined) {
-    clauses.push('shadow = ?');
+    clauses.push(`${c('shadow')} = ?`);
     params.push(f.shadow);
   }
   if (f.from !== undefined) {
-    clauses.push('started_at >= ?');
+    clauses.push(`${c('started_at')} >= ?`);
     params.push(f.from);
   }
   if (f.to !== undefined) {
-    clauses.push('started_at < ?');
+    clauses.push(`${c('started_at')} < ?`);
     params.push(f.to);
   }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };

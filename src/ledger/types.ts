@@ -7,6 +7,8 @@
  * sha256), no answer, no provider message, no key.
  */
 import type { CallPurpose, EscalationRecord, ShadowAgreement } from '../router/trace';
+import type { EvaluationQuery, StoredEvaluation } from './evaluations';
+import type { Report } from '../monitors/types';
 
 /** What one request's row and attempt rows are built from (src/ledger/outcome.ts). */
 export interface OutcomeRecord {
@@ -162,6 +164,20 @@ export interface RequestFilter extends TimeRange {
   shadow?: boolean;
 }
 
+/** One request's model calls of one purpose and model, summed (the router's share of the bill is in them). */
+export interface PurposeCost {
+  requestId: string;
+  /** `self_check` and `judge` calls are the router's; `answer` the model work; `shadow` a shadow child's. */
+  purpose: CallPurpose;
+  model: string;
+  /** Attempts, failed ones included, and the successful ones among them. */
+  attempts: number;
+  okAttempts: number;
+  costUsd: number;
+  tokensIn: number;
+  tokensOut: number;
+}
+
 export interface LedgerTotals {
   requests: number;
   costUsd: number;
@@ -197,6 +213,19 @@ export interface Ledger {
   tenantSpend(tenant: string, range?: TimeRange): Promise<number>;
   costsByTenant(range?: TimeRange): Promise<TenantCosts[]>;
   totals(filter?: RequestFilter): Promise<LedgerTotals>;
+  /** Feedback events of the requests started in the range (shadow children's too), by request then id. */
+  listFeedback(range?: TimeRange): Promise<FeedbackRow[]>;
+  /** Model calls of the requests started in the range, summed per (request, purpose, model). */
+  costsByPurpose(range?: TimeRange): Promise<PurposeCost[]>;
+  /**
+   * The requests, started whenever, that are user retries (explicit or automatic) of a request
+   * started in the range: a window's retries mostly start after it, so a window alone misses them.
+   */
+  listRetriesOf(range?: TimeRange): Promise<RequestRow[]>;
+  /** Stores a monitor evaluation (src/ledger/evaluations.ts); a second save of the same id writes nothing. */
+  saveEvaluation(e: { id: string; at: number; report: Report }, now?: number): Promise<{ inserted: boolean }>;
+  /** The latest stored evaluation matching the query, or null. */
+  latestEvaluation(q?: EvaluationQuery): Promise<StoredEvaluation | null>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@
  * | failure                                                        | class              |
  * |----------------------------------------------------------------|--------------------|
  * | HTTP 429                                                       | rate_limited       |
- * | HTTP 5xx                                                       | server_error       |
+ * | HTTP 5xx (Anthropic's 529 overloaded included)                 | server_error       |
  * | HTTP 408, our per-attempt deadline, SDK/undici/socket timeouts | timeout            |
  * | refused / reset / hang-up / DNS / body cut off mid-way         | connection         |
  * | 400/413/422 whose code or message says the context is too long | context_length     |
@@ -143,9 +143,11 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 function fromBody(body: unknown): { message?: string; code?: string } {
   if (typeof body === 'string') return { message: body };
   if (!isObj(body)) return {};
-  // OpenAI: { error: { message, code } }; Ollama/TGI: { error: "..." }; vLLM (older): top-level
-  // { message, code: 400 }; FastAPI: { detail }.
+  // OpenAI: { error: { message, code } }; Anthropic: { type: "error", error: { type, message } }
+  // (its SDK keeps that whole body as the error's `error`, so it arrives wrapped once more);
+  // Ollama/TGI: { error: "..." }; vLLM (older): top-level { message, code: 400 }; FastAPI: { detail }.
   const inner = body['error'];
+  if (isObj(inner) && isObj(inner['error'])) return fromBody(inner);
   if (isObj(inner)) return { message: str(inner['message']), code: str(inner['code']) ?? str(inner['type']) };
   const message = str(inner) ?? str(body['message']) ?? str(body['detail']);
   return { message, code: str(body['code']) ?? str(body['type']) ?? str(body['error_type']) };

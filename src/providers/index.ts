@@ -24,4 +24,5 @@ export {
   DERIVED_HEADER,
   type OpenAICompatibleOptions,
 } from './openai-compatible';
+export { AnthropicProvider, DEFAULT_MAX_TOKENS, anthropicBaseUrl, type AnthropicOptions } from './anthropic';
 export { createProvider, providerFor, type CreateProviderOptions } from './registry';

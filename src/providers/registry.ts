@@ -11,6 +11,7 @@
 import { noCallFailure } from '../router/no-call-failure';
 import { type CascadeConfig, type ModelConfig } from '../config/schema';
 import { providerKey } from '../env';
+import { AnthropicProvider } from './anthropic';
 import { type CircuitLogger } from './circuit';
 import { EndpointPool, type PoolEndpoint } from './endpoint-pool';
 import { OpenAICompatibleProvider } from './openai-compatible';
@@ -103,6 +104,8 @@ function endpointProvider(
   switch (modelConfig.provider) {
     case 'openai-compatible':
       return new OpenAICompatibleProvider(modelId, config, { apiKey, fetch: opts.fetch });
+    case 'anthropic':
+      return new AnthropicProvider(modelId, config, { apiKey, fetch: opts.fetch });
   }
 }
 

@@ -17,8 +17,8 @@
  * `x-recorded-judge-prompt` (`single-v1`, or `single-math-v1`: that judge also saw a reference
  * answer), since the recorded judge saw MT-Bench's own prompt, not JUDGE_SYSTEM word for word.
  *
- * Routes: POST /v1/chat/completions, GET /v1/models, GET /metrics, GET /healthz,
- * GET|POST|DELETE /admin/faults.
+ * Routes: POST /v1/chat/completions, POST /v1/messages (Anthropic's Messages API, same lookup:
+ * anthropic-route.ts), GET /v1/models, GET /metrics, GET /healthz, GET|POST|DELETE /admin/faults.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, {
@@ -28,6 +28,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { resolveCompletion, type ServedAnswer } from './answer';
+import { registerAnthropicRoute } from './anthropic-route';
 import { loadDataset, type RecordedDataset } from './dataset';
 import {
   FaultInjector,
@@ -118,6 +119,7 @@ export async function startRecordedServer(opts: RecordedServerOptions): Promise<
   });
   registerErrorHandlers(app, metrics);
   registerChatRoute(app, { dataset, limiter, metrics, faults, settings, shutdown: shutdown.signal });
+  registerAnthropicRoute(app, { dataset, limiter, metrics, faults, settings, shutdown: shutdown.signal });
   registerInfoRoutes(app, dataset, metrics);
   registerAdminRoutes(app, dataset, faults);
 

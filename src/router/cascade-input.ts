@@ -10,6 +10,9 @@ export interface CascadeRequestInput {
   retryOf?: string;
   /** sha256 of the messages (src/ledger/prompt-hash.ts), set by the client: user retries are matched on it. */
   promptHash?: string;
+  /** Sampling settings for the answer calls, when the caller set them (the gateway's max_tokens, temperature). */
+  maxTokens?: number;
+  temperature?: number;
   /** Caller-supplied labels (tenant, caller, ...). Never secrets: it is stored in history. */
   metadata?: Record<string, string | number | boolean>;
 }

@@ -3,7 +3,7 @@
  * migrations, idempotent writes, feedback, per-tenant queries and retry linking.
  */
 import { afterAll, expect, it } from 'vitest';
-import { LATEST_VERSION, LedgerSchemaError } from '../../src/ledger/migrations';
+import { LATEST_VERSION, LedgerSchemaError, MIGRATIONS } from '../../src/ledger/migrations';
 import { openLedger } from '../../src/ledger/open';
 import { promptHash } from '../../src/ledger/prompt-hash';
 import { checkSpendCap } from '../../src/ledger/spend-cap';
@@ -36,10 +36,12 @@ describeEachLedger('ledger', (backend) => {
     ]);
     open.push(a!, b!, c!);
     const applied = await Promise.all([a!.migrate(), b!.migrate(), c!.migrate()]);
-    expect(applied.flat().sort()).toEqual([1]);
-    expect(await a!.appliedMigrations()).toEqual([LATEST_VERSION]);
+    const all = MIGRATIONS.map((m) => m.version);
+    expect(applied.flat().sort((x, y) => x - y)).toEqual(all);
+    expect(all.at(-1)).toBe(LATEST_VERSION);
+    expect(await a!.appliedMigrations()).toEqual(all);
     expect(await b!.migrate()).toEqual([]);
-    expect(await c!.appliedMigrations()).toEqual([1]);
+    expect(await c!.appliedMigrations()).toEqual(all);
   });
 
   it('refuses a database whose schema is newer than this build', async () => {

@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
 import { inject } from 'vitest';
 import { CascadeClient } from '../../src/client/cascade-client';
 import { validateConfig, type LoadedConfig } from '../../src/config/load';
@@ -44,6 +45,8 @@ export interface StackOptions {
       expectedLatencyMs?: number;
       /** Point the model's `metrics` at the recorded server's /metrics (`recorded_queue_depth`). */
       recordedMetrics?: boolean;
+      /** The protocol the model is called with; default openai-compatible (`anthropic`: /v1/messages). */
+      provider?: 'openai-compatible' | 'anthropic';
     }
   >;
   tasks: Record<string, StackTask>;
@@ -62,6 +65,12 @@ export interface StackOptions {
   /** Config `ledger` and `tenants` sections. */
   ledgerConfig?: { retryWindowMs?: number };
   tenants?: Record<string, { monthlySpendCapUsd?: number }>;
+  /** Config `monitors` section. */
+  monitors?: Record<string, unknown>;
+  /** Where the workers' monitor activities POST alerts. */
+  alertWebhookUrl?: string;
+  /** Encrypt payloads: the workers and the stack's Client both use this codec (docs/encryption.md). */
+  payloadCodec?: PayloadCodec;
 }
 
 export interface Stack {
@@ -99,12 +108,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       temporal: { costPerAction: opts.costPerAction ?? 0.000025 },
       ...(opts.ledgerConfig ? { ledger: opts.ledgerConfig } : {}),
       ...(opts.tenants ? { tenants: opts.tenants } : {}),
+      ...(opts.monitors ? { monitors: opts.monitors } : {}),
       models: Object.fromEntries(
         Object.entries(opts.models).map(([name, m]) => [
           modelId(name),
           {
-            provider: 'openai-compatible',
-            baseUrl: recorded.baseUrl,
+            provider: m.provider ?? 'openai-compatible',
+            // Anthropic's base URL is the API root (its client adds /v1/messages).
+            baseUrl: m.provider === 'anthropic' ? recorded.url : recorded.baseUrl,
             model: name,
             pricing: { inputPerMTok: m.inputPerMTok, outputPerMTok: m.outputPerMTok },
             ...(m.timeoutMs ? { timeoutMs: m.timeoutMs } : {}),
@@ -151,6 +162,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       ledger: opts.ledger,
       metricsPort: opts.metricsPort,
       metricsHost: '127.0.0.1',
+      alertWebhookUrl: opts.alertWebhookUrl,
+      payloadCodec: opts.payloadCodec,
     });
     connection = await Connection.connect({ address: inject('temporalAddress') });
   } catch (err) {
@@ -158,7 +171,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     await recorded.close();
     throw err;
   }
-  const client = new Client({ connection, namespace: inject('temporalNamespace') });
+  const client = new Client({
+    connection,
+    namespace: inject('temporalNamespace'),
+    dataConverter: opts.payloadCodec ? { payloadCodecs: [opts.payloadCodec] } : undefined,
+  });
   const cascade = new CascadeClient({ client, config, taskQueue, shadowTaskQueue, ledger: workers.ledger });
   return {
     recorded,

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { historyToJson } from '../../src/client/replay';
 import { readRows } from '../helpers/rows';
 import { scriptFaults, startStack, type Stack } from '../helpers/stack';
-import { fixturePath, REPLAY_STACK, ROWS_FILE, SCENARIOS } from './scenarios';
+import { fixturePath, MONITOR_FIXTURE, REPLAY_STACK, ROWS_FILE, SCENARIOS } from './scenarios';
 
 const RECORD = process.env.RECORD_REPLAY === '1';
 // RECORD_ONLY=a,b re-records just those scenarios: older fixtures stay as recorded by older
@@ -41,39 +41,71 @@ function scrub(value: unknown): unknown {
   return typeof value === 'string' ? value.split(PROJECT_ROOT).join('<project>') : value;
 }
 
-describe.skipIf(!RECORD)('record the replay fixtures (RECORD_REPLAY=1)', () => {
-  let stack: Stack;
-  const stamp = Date.now().toString(36);
+const CASCADE_SCENARIOS = SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.name));
 
-  beforeAll(async () => {
-    stack = await startStack(REPLAY_STACK);
-  });
-  afterAll(async () => stack?.close());
+describe.skipIf(!RECORD || CASCADE_SCENARIOS.length === 0)(
+  'record the replay fixtures (RECORD_REPLAY=1)',
+  () => {
+    let stack: Stack;
+    const stamp = Date.now().toString(36);
 
-  for (const scenario of SCENARIOS.filter((s) => !ONLY || ONLY.includes(s.name))) {
-    it(`records ${scenario.name}`, async () => {
-      const row = readRows(ROWS_FILE).find((r) => r.id === scenario.rowId);
-      expect(row, `row ${scenario.rowId} in ${ROWS_FILE}`).toBeDefined();
-      if (scenario.faults) {
-        await scriptFaults(stack.recorded, scenario.faults.model, scenario.faults.sequence);
-      }
-      const trace = await stack.cascade.run({
-        id: `replay-${scenario.name}-${stamp}`,
-        task: scenario.task,
-        prompt: row!.prompt,
-        ...(row!.system ? { system: row!.system } : {}),
-      });
-      scenario.expectTrace(trace);
-      const write = async (workflowId: string, name: string) => {
-        const fetched = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-        fs.writeFileSync(fixturePath(name), JSON.stringify(scrub(historyToJson(fetched)), null, 2) + '\n');
-      };
-      await write(trace.requestId, scenario.name);
-      for (const other of scenario.alsoRecord ?? []) {
-        const workflowId = `${trace.requestId}${other.workflowIdSuffix}`;
-        other.expectTrace(await stack.client.workflow.getHandle(workflowId).result());
-        await write(workflowId, other.name);
-      }
+    beforeAll(async () => {
+      stack = await startStack(REPLAY_STACK);
     });
-  }
-});
+    afterAll(async () => stack?.close());
+
+    for (const scenario of CASCADE_SCENARIOS) {
+      it(`records ${scenario.name}`, async () => {
+        const row = readRows(ROWS_FILE).find((r) => r.id === scenario.rowId);
+        expect(row, `row ${scenario.rowId} in ${ROWS_FILE}`).toBeDefined();
+        if (scenario.faults) {
+          await scriptFaults(stack.recorded, scenario.faults.model, scenario.faults.sequence);
+        }
+        const trace = await stack.cascade.run({
+          id: `replay-${scenario.name}-${stamp}`,
+          task: scenario.task,
+          prompt: row!.prompt,
+          ...(row!.system ? { system: row!.system } : {}),
+        });
+        scenario.expectTrace(trace);
+        const write = async (workflowId: string, name: string) => {
+          const fetched = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+          fs.writeFileSync(fixturePath(name), JSON.stringify(scrub(historyToJson(fetched)), null, 2) + '\n');
+        };
+        await write(trace.requestId, scenario.name);
+        for (const other of scenario.alsoRecord ?? []) {
+          const workflowId = `${trace.requestId}${other.workflowIdSuffix}`;
+          other.expectTrace(await stack.client.workflow.getHandle(workflowId).result());
+          await write(workflowId, other.name);
+        }
+      });
+    }
+  },
+);
+
+describe.skipIf(!RECORD || (ONLY && !ONLY.includes(MONITOR_FIXTURE)))(
+  'record the monitor evaluation fixture (RECORD_REPLAY=1)',
+  () => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack(REPLAY_STACK);
+    });
+    afterAll(async () => stack?.close());
+
+    it(`records ${MONITOR_FIXTURE}`, async () => {
+      const workflowId = `replay-${MONITOR_FIXTURE}-${Date.now().toString(36)}`;
+      const result = await stack.client.workflow.execute('monitorWorkflow', {
+        workflowId,
+        taskQueue: stack.taskQueue,
+        args: [{}],
+      });
+      expect(result).toMatchObject({ evaluationId: workflowId });
+      expect(await stack.workers.ledger!.latestEvaluation()).toMatchObject({ id: workflowId });
+      const fetched = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      fs.writeFileSync(
+        fixturePath(MONITOR_FIXTURE),
+        JSON.stringify(scrub(historyToJson(fetched)), null, 2) + '\n',
+      );
+    });
+  },
+);

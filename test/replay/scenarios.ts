@@ -233,7 +233,13 @@ SCENARIOS.push({
   },
 });
 
-export const SCENARIO_NAMES = SCENARIOS.flatMap((s) => [s.name, ...(s.alsoRecord ?? []).map((a) => a.name)]);
+/** One scheduled monitor evaluation (workflows/monitor.ts), recorded by record.test.ts. */
+export const MONITOR_FIXTURE = 'monitor-evaluation';
+
+export const SCENARIO_NAMES = [
+  ...SCENARIOS.flatMap((s) => [s.name, ...(s.alsoRecord ?? []).map((a) => a.name)]),
+  MONITOR_FIXTURE,
+];
 
 export function fixturePath(name: string): string {
   return path.join(REPLAY_DIR, `${name}.json`);

@@ -14,6 +14,7 @@ import { resolveTemporalCli, TemporalCliNotFoundError } from '../../temporal/cli
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { registerSearchAttributes } from '../../temporal/search-attributes-setup';
 import { startWorkers, type RunningWorkers } from '../../worker';
+import { cliDataConverter } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
 
@@ -121,6 +122,8 @@ async function runDev(opts: DevOptions): Promise<void> {
       namespace,
       ledgerUrl: env.ledgerUrl,
       metricsPort: metricsFree ? env.metricsPort : undefined,
+      monitorSchedule: true,
+      alertWebhookUrl: env.alertWebhookUrl,
     });
     cleanups.push(() => workers.shutdown());
     say(`worker polling ${workers.workers.length} task queues, config ${loaded.version}`);
@@ -183,5 +186,6 @@ async function runDev(opts: DevOptions): Promise<void> {
 
 async function clientFor(address: string, namespace: string): Promise<Client> {
   const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace });
+  // The dev workers encrypt when CASCADE_CODEC_KEYS is set: the demo's client must use the same codec.
+  return new Client({ connection, namespace, dataConverter: cliDataConverter() });
 }

@@ -11,6 +11,8 @@ import { registerWorker } from './worker';
 import { registerRun } from './run';
 import { registerReplay } from './replay';
 import { registerCalibrate } from './calibrate';
+import { registerReport } from './report';
+import { registerCodecServer } from './codec-server';
 
 /** Every subcommand, in the order `cascade --help` lists them. */
 export function registerCommands(program: Command): void {
@@ -22,8 +24,10 @@ export function registerCommands(program: Command): void {
   registerFeedback(program);
   registerReplay(program);
   registerCalibrate(program);
+  registerReport(program);
   registerSetup(program);
   registerConfig(program);
   registerRecorded(program);
+  registerCodecServer(program);
   registerTemporalCli(program);
 }

@@ -14,7 +14,7 @@ import {
   type HistoryToReplay,
 } from '../../client/replay';
 import { readEnv } from '../../env';
-import { connectForCli } from '../connect';
+import { cliDataConverter, connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 
 interface ReplayCliOptions {
@@ -64,7 +64,9 @@ export function registerReplay(program: Command): void {
 
       if (!opts.verbose) quietRuntime();
       const workflowCode = defaultWorkflowsPath();
-      const results = await replayHistories(histories);
+      // Histories written by encrypting workers replay only with the same codec (keys from the env).
+      const dataConverter = cliDataConverter();
+      const results = await replayHistories(histories, dataConverter ? { worker: { dataConverter } } : {});
       const failed = results.filter((r) => !r.ok);
       if (opts.json) {
         process.stdout.write(

@@ -15,7 +15,7 @@ import { formatSummaryTable, summarize } from '../../client/summary';
 import { readEnv } from '../../env';
 import { openLedger } from '../../ledger/open';
 import { CASCADE_TASK_QUEUE } from '../../router/cascade-input';
-import { connectForCli } from '../connect';
+import { cliDataConverter, connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
 
@@ -280,7 +280,7 @@ unreadable file, a line that is not JSON); 3 invalid config; 4 Temporal unreacha
           throw new CliError(`cannot open the ledger: ${(err as Error).message}`, EXIT.unavailable);
         }
         const cascade = new CascadeClient({
-          client: new Client({ connection, namespace }),
+          client: new Client({ connection, namespace, dataConverter: cliDataConverter() }),
           config,
           ledger,
           ownsLedger: true,

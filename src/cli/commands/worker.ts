@@ -22,6 +22,7 @@ interface WorkerCommandOptions {
   taskQueue?: string;
   shadowTaskQueue?: string;
   workflowBundle?: string;
+  monitors: boolean;
 }
 
 /** A port option: an integer 0-65535 (0 = any free port). */
@@ -60,6 +61,7 @@ export function registerWorker(program: Command): void {
     .option('--task-queue <name>', 'the workflow task queue (default: cascade)')
     .option('--shadow-task-queue <name>', 'the shadow task queue (default: cascade-shadow)')
     .option('--workflow-bundle <file>', 'a prebuilt workflow bundle (default: bundle the workflows at start)')
+    .option('--no-monitors', 'do not create or update the cascade-monitors schedule at start')
     .action(async (opts: WorkerCommandOptions) => {
       const env = readEnv();
       const sdkPort = opts.sdkMetrics
@@ -112,6 +114,8 @@ export function registerWorker(program: Command): void {
           taskQueue: opts.taskQueue,
           shadowTaskQueue: opts.shadowTaskQueue,
           workflowBundlePath: opts.workflowBundle,
+          monitorSchedule: opts.monitors,
+          alertWebhookUrl: env.alertWebhookUrl,
         });
       } catch (err) {
         const e = err as NodeJS.ErrnoException;

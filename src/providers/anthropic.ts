@@ -1,0 +1,247 @@
+/**
+ * A client for Anthropic's Messages API (`POST /v1/messages`), on the official SDK: Anthropic
+ * itself, and the recorded-model server's Anthropic route the tests run against. Like the
+ * OpenAI-compatible client it makes exactly one HTTP attempt per `call` (the workflow owns
+ * retries, DESIGN.md "Call model"), and its failures go through the same classification
+ * (classify.ts), so a 429 here is the same `rate_limited` with the same Retry-After handling.
+ *
+ * Protocol differences it bridges:
+ * - system messages go to the request's `system` field (joined with newlines), not `messages`;
+ * - `max_tokens` is required: the request's value, else DEFAULT_MAX_TOKENS;
+ * - a JSON Schema response format becomes `output_config.format` (structured outputs); there is
+ *   no `json_object` mode, so that one is left to the task's schema check;
+ * - Anthropic returns no token logprobs: `logprobs` is always null, and config validation rejects
+ *   logprob confidence sources on these models;
+ * - the answer is the text of the reply's `text` content blocks; usage is `input_tokens` (cache
+ *   reads and writes included, when the endpoint reports them) and `output_tokens`.
+ *
+ * `baseUrl` is the API root (`https://api.anthropic.com`); a trailing `/v1`, as the OpenAI
+ * convention of the config has it, is accepted and dropped, since the SDK adds `/v1/messages`.
+ */
+import Anthropic from '@anthropic-ai/sdk';
+import { type ModelConfig } from '../config/schema';
+import { MalformedResponseError, classifyFailure } from './classify';
+import { costUsd } from './cost';
+import { DERIVED_HEADER, NO_KEY_PLACEHOLDER } from './openai-compatible';
+import {
+  type ChatMessage,
+  type ModelCallRequest,
+  type ModelCallResult,
+  type ModelProvider,
+  ProviderError,
+  type ResponseFormat,
+  type Usage,
+} from './types';
+
+export interface AnthropicOptions {
+  /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
+  apiKey?: string;
+  /** A fetch to use instead of the global one (proxies, tests). */
+  fetch?: typeof fetch;
+}
+
+/**
+ * `max_tokens` when the request sets none. Anthropic requires the field; 4096 is enough for the
+ * answers a routed task returns (labels, JSON objects, paragraphs) and within every current
+ * model's output limit. A task that needs longer answers passes its own `maxTokens`.
+ */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+/** What the capturing fetch saw of the response, for failures the SDK reports without it. */
+interface Seen {
+  status?: number;
+  headers?: Headers;
+  errorBody?: string;
+}
+
+const MAX_ERROR_BODY_CHARS = 4096;
+
+/** The SDK's base URL for a configured `baseUrl`: the API root, without a trailing `/v1`. */
+export function anthropicBaseUrl(baseUrl: string): string {
+  return baseUrl.replace(/\/+$/, '').replace(/\/v1$/, '');
+}
+
+export class AnthropicProvider implements ModelProvider {
+  private readonly client: Anthropic;
+  private readonly baseFetch: typeof fetch;
+  private readonly secrets: string[];
+
+  constructor(
+    readonly modelId: string,
+    private readonly config: ModelConfig,
+    opts: AnthropicOptions = {},
+  ) {
+    this.baseFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.secrets = opts.apiKey ? [opts.apiKey] : [];
+    this.client = new Anthropic({
+      baseURL: anthropicBaseUrl(config.baseUrl),
+      // Always a credential: without one the SDK would read ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN
+      // or a credentials profile behind the config's back. Keyless endpoints (the recorded-model
+      // server, a local proxy) get a visible placeholder.
+      apiKey: opts.apiKey ?? NO_KEY_PLACEHOLDER,
+      // Retries belong to the workflow, where each attempt is recorded and backs off durably.
+      maxRetries: 0,
+      timeout: config.timeoutMs,
+      // Pinned rather than read from ANTHROPIC_WEBHOOK_SIGNING_KEY / ANTHROPIC_LOG.
+      webhookKey: null,
+      // Failures are classified and reported by the caller; the SDK's console logging is noise.
+      logLevel: 'off',
+    });
+  }
+
+  async call(request: ModelCallRequest): Promise<ModelCallResult> {
+    const started = performance.now();
+    const seen: Seen = {};
+    // The SDK's `timeout` stops at the response headers; this deadline covers the whole attempt,
+    // body included, and is told apart from the caller's own abort.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.config.timeoutMs);
+    const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+    try {
+      const { data, response } = await this.client
+        .withOptions({ fetch: this.capturingFetch(seen) })
+        .messages.create(this.body(request), { signal, headers: request.headers })
+        .withResponse();
+      return this.result(data as unknown, response.headers, performance.now() - started);
+    } catch (err) {
+      // A deliberate abort (activity cancellation) is not a model failure: let the caller see it.
+      if (request.signal?.aborted) throw err;
+      throw new ProviderError(
+        classifyFailure(err, {
+          modelId: this.modelId,
+          baseUrl: this.config.baseUrl,
+          latencyMs: performance.now() - started,
+          nowMs: Date.now(),
+          timedOut: deadline.signal.aborted,
+          timeoutMs: this.config.timeoutMs,
+          responseStatus: seen.status,
+          responseHeaders: seen.headers,
+          responseBody: seen.errorBody,
+          secrets: this.secrets,
+        }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private capturingFetch(seen: Seen): typeof fetch {
+    const base = this.baseFetch;
+    return async (input, init) => {
+      const response = await base(input, init);
+      seen.status = response.status;
+      seen.headers = response.headers;
+      if (!response.ok) {
+        const text = await response
+          .clone()
+          .text()
+          .catch(() => undefined);
+        seen.errorBody = text?.slice(0, MAX_ERROR_BODY_CHARS);
+      }
+      return response;
+    };
+  }
+
+  private body(request: ModelCallRequest): Anthropic.MessageCreateParamsNonStreaming {
+    const system = request.messages
+      .filter((m) => m.role === 'system')
+      .map((m) => m.content)
+      .join('\n');
+    const format = request.responseFormat ? toOutputFormat(request.responseFormat) : undefined;
+    return {
+      model: this.config.model ?? this.modelId,
+      max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
+      messages: request.messages.filter((m) => m.role !== 'system').map(toMessage),
+      ...(system !== '' && { system }),
+      ...(request.temperature !== undefined && { temperature: request.temperature }),
+      ...(format && { output_config: { format } }),
+    };
+  }
+
+  private result(data: unknown, headers: Headers, latencyMs: number): ModelCallResult {
+    if (!isObj(data)) {
+      // The SDK hands back text for a non-JSON content type and undefined for an empty body.
+      throw new MalformedResponseError(`body is not a JSON object (got ${describe(data)})`, 200);
+    }
+    const derived = new Set(parseList(headers.get(DERIVED_HEADER)));
+    const read = readUsage(data['usage']);
+    // As with the OpenAI-compatible client: missing usage is 0 tokens flagged as derived
+    // ("cost unknown"), not a failure and not "free".
+    if (read.missing) derived.add('usage');
+    const usage = read.usage;
+    const cost = costUsd(usage, this.config.pricing);
+    const billed = { ...usage, costUsd: cost };
+
+    const content = data['content'];
+    if (!Array.isArray(content))
+      throw new MalformedResponseError('response has no content list', 200, billed);
+    const texts = content.filter(
+      (block: unknown): block is { type: 'text'; text: string } =>
+        isObj(block) && block['type'] === 'text' && typeof block['text'] === 'string',
+    );
+    if (texts.length === 0) {
+      const types = content.map((b: unknown) => (isObj(b) ? String(b['type']) : typeof b)).join(', ');
+      throw new MalformedResponseError(
+        `response has no text content block${types ? ` (got ${types})` : ''}`,
+        200,
+        billed,
+      );
+    }
+    const stop = data['stop_reason'];
+    return {
+      modelId: this.modelId,
+      answer: texts.map((t) => t.text).join(''),
+      finishReason: typeof stop === 'string' ? stop : null,
+      logprobs: null,
+      usage,
+      costUsd: cost,
+      latencyMs,
+      derivedFields: [...derived],
+    };
+  }
+}
+
+function toMessage(m: ChatMessage): Anthropic.MessageParam {
+  return { role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content };
+}
+
+function toOutputFormat(rf: ResponseFormat): Anthropic.JSONOutputFormat | undefined {
+  return rf.type === 'json_schema' ? { type: 'json_schema', schema: rf.schema } : undefined;
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'an empty body';
+  if (typeof v === 'string') return `text "${v.slice(0, 60)}${v.length > 60 ? '...' : ''}"`;
+  return Array.isArray(v) ? 'an array' : typeof v;
+}
+
+function parseList(header: string | null): string[] {
+  if (!header) return [];
+  return header
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/**
+ * `usage` as Usage. Prompt tokens are `input_tokens` plus any cache writes and reads the endpoint
+ * reports (this client sets no cache_control, so Anthropic reports none); all are priced at the
+ * configured input price.
+ */
+function readUsage(raw: unknown): { usage: Usage; missing: boolean } {
+  const u = isObj(raw) ? raw : {};
+  const input = u['input_tokens'];
+  const output = u['output_tokens'];
+  const cached = ['cache_creation_input_tokens', 'cache_read_input_tokens']
+    .map((k) => u[k])
+    .reduce<number>((sum, v) => sum + (isCount(v) ? v : 0), 0);
+  return {
+    usage: { tokensIn: (isCount(input) ? input : 0) + cached, tokensOut: isCount(output) ? output : 0 },
+    missing: !isCount(input) || !isCount(output),
+  };
+}

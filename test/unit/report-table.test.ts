@@ -1,0 +1,169 @@
+/**
+ * The terminal view of `cascade report`: the figures of a realistic day, in aligned columns;
+ * a day that lost money names what lost it; an empty window says so instead of printing zeros.
+ */
+import { describe, expect, it } from 'vitest';
+import { renderReportTable } from '../../src/report/table';
+import { buildEmptyReport, buildReport } from '../helpers/report-fixture';
+
+/** The lines of one section: from its title to the next blank line. */
+function section(text: string, title: string): string[] {
+  const lines = text.split('\n');
+  const start = lines.findIndex((l) => l.startsWith(title));
+  expect(start, `section ${title}`).toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((l, i) => i > start && l.trim() === '');
+  return lines.slice(start, end < 0 ? undefined : end);
+}
+
+/** Column (in characters) where `s` starts in `line`. */
+const col = (line: string, s: string) => [...line.slice(0, line.indexOf(s))].length;
+/** Column where `s` ends in `line`. */
+const colEnd = (line: string, s: string) => col(line, s) + [...s].length;
+
+describe('renderReportTable', () => {
+  const report = buildReport();
+  const text = renderReportTable(report);
+
+  it('has a header with the window, the requests and the reference', () => {
+    expect(text.split('\n')[0]).toBe('cascade report  2026-11-27 00:00 → 2026-11-28 00:00 UTC (24h)');
+    expect(text).toContain(`requests   ${report.requests.toLocaleString('en-US')} served, 312 shadow`);
+    expect(text).toMatch(/reference {2}window 2026-11-20 00:00 → 2026-11-27 00:00 UTC \(7d\)/);
+    expect(text).toMatch(/buckets {4}1h/);
+  });
+
+  it('prints net savings with every cost layer, money as $0.0000 and the router fraction as a percentage', () => {
+    const lines = section(text, 'NET SAVINGS');
+    const c = report.costs;
+    expect(lines[0]).toBe(`NET SAVINGS  $${c.netSavingsUsd.toFixed(4)}`);
+    const value = (label: string) =>
+      lines
+        .find((l) => l.trimStart().startsWith(label))
+        ?.trim()
+        .split(/\s{2,}/)[1];
+    expect(value('baseline')).toBe(`$${c.baselineCostUsd.toFixed(4)}`);
+    expect(value('model cost')).toBe(`$${c.modelCostUsd.toFixed(4)}`);
+    expect(value('of which wasted')).toBe(`$${c.wastedCostUsd.toFixed(4)}`);
+    expect(
+      value('router  ') ??
+        lines
+          .find((l) => /^ {2}router\s/.test(l))
+          ?.trim()
+          .split(/\s{2,}/)[1],
+    ).toBe(`$${c.router.totalUsd.toFixed(4)}`);
+    expect(value('self-check')).toBe(`$${c.router.selfCheckUsd.toFixed(4)}`);
+    expect(value('orchestration')).toBe(`$${c.router.orchestrationUsd.toFixed(4)}`);
+    expect(value('decision')).toBe(`$${c.router.decisionUsd.toFixed(4)}`);
+    expect(value('user retries')).toBe(`$${c.retryCostUsd.toFixed(4)}`);
+    expect(value('gross savings')).toBe(`$${c.grossSavingsUsd.toFixed(4)}`);
+    expect(value('router cost / gross savings')).toBe(`${((c.routerCostFraction ?? 0) * 100).toFixed(1)}%`);
+    // The values are right-aligned in one column.
+    const ends = lines.slice(1).map((l) => [...l].length);
+    expect(new Set(ends).size).toBe(1);
+    expect(text).not.toContain('NET LOSS');
+  });
+
+  it('prints escalation per task with its baseline band and status, in aligned columns', () => {
+    const lines = section(text, 'ESCALATION');
+    expect(lines[0]).toBe(
+      `ESCALATION  overall ${((report.escalation.overall.rate ?? 0) * 100).toFixed(1)}% (${report.escalation.overall.k.toLocaleString('en-US')}/${report.escalation.overall.n.toLocaleString('en-US')})`,
+    );
+    const [head, ...rows] = lines.slice(1);
+    expect(head).toBeDefined();
+    expect(rows).toHaveLength(report.escalation.rows.length);
+    for (const [i, row] of report.escalation.rows.entries()) {
+      const line = rows[i]!;
+      expect(col(line, row.task)).toBe(col(head!, 'task'));
+      expect(col(line, row.taskType)).toBe(col(head!, 'type'));
+      // Numbers are right-aligned under their header.
+      const n = row.observed.n.toLocaleString('en-US');
+      expect(colEnd(line, ` ${n} `) - 1).toBe(colEnd(head!, ' n ') - 1);
+      const status = row.status === 'alert' ? 'ALERT' : row.status;
+      expect(col(line, status)).toBe(col(head!, 'status'));
+      if (row.baseline) {
+        const band = `${(row.baseline.low * 100).toFixed(1)}–${(row.baseline.high * 100).toFixed(1)}%`;
+        expect(colEnd(line, band)).toBe(colEnd(head!, 'band'));
+        expect(line).toContain(`${row.baseline.source} ${row.baseline.ref}`);
+      } else expect(line).toMatch(/n\/a\s+n\/a\s+none/);
+    }
+    expect(rows.find((l) => l.includes('qa ') && l.includes('general'))).toMatch(/ALERT$/);
+  });
+
+  it('prints quality per route, retry amplification, and only the drifted features and models', () => {
+    const q = section(text, 'QUALITY PER ROUTE');
+    expect(q.find((l) => l.includes(' qa '))).toMatch(
+      /0\.710 \[0\.674–0\.746\].*0\.860 \[0\.816–0\.904\]\s+-0\.150\s+85\.5%\s+TOO AGGRESSIVE/,
+    );
+    expect(q.find((l) => l.includes('classify'))).toMatch(
+      /0\/\d+\s+n\/a\s+0\/\d+\s+n\/a\s+n\/a\s+n\/a\s+insufficient/,
+    );
+
+    const r = section(text, 'RETRY AMPLIFICATION');
+    expect(r.find((l) => l.includes(' qa '))).toMatch(
+      /8\.1% \(272\/3,364\)\s+3\.3% \(28\/836\)\s+2\.41x\s+159\s+\$0\.1749/,
+    );
+    expect(r.find((l) => l.includes('extract'))).toMatch(/0\.0% \(0\/36\)\s+n\/a/);
+
+    const d = section(text, 'DRIFT');
+    expect(d).toContain('  input features: 2 drifted, 6 quiet');
+    expect(d.some((l) => l.includes('approxTokens') && l.includes('0.412') && l.includes('0.031'))).toBe(
+      true,
+    );
+    expect(d.some((l) => l.includes('turns'))).toBe(true);
+    expect(d.some((l) => l.includes('hasCode'))).toBe(false);
+    expect(d).toContain('  model outcomes: 1 shifted, 11 quiet');
+    expect(d.find((l) => l.includes('llama3.1-8b'))).toMatch(
+      /78\.0% → 69\.0%\s+<0\.001\s+17\.0% → 26\.0%\s+0\.002/,
+    );
+    expect(d.some((l) => l.includes('gpt-4o'))).toBe(false);
+  });
+
+  it('lists the alerts, critical first, with their recommendation under the message', () => {
+    const a = section(text, 'ALERTS');
+    expect(a[0]).toBe('ALERTS  4');
+    expect(a[1]).toMatch(/^ {2}CRITICAL {2}escalation_rate {2}qa\/general +qa\/general escalates/);
+    expect(a[2]?.trim()).toBe(
+      '→ recalibrate: cascade calibrate --train data/qa.jsonl --ladder llama3.1-8b,llama3.1-405b',
+    );
+    // The recommendation starts where the message does.
+    expect(col(a[2]!, '→')).toBe(col(a[1]!, 'qa/general escalates'));
+    expect(a.filter((l) => /^ {2}(CRITICAL|WARNING)/.test(l)).map((l) => l.trim().split(/\s+/)[0])).toEqual([
+      'CRITICAL',
+      'CRITICAL',
+      'WARNING',
+      'WARNING',
+    ]);
+  });
+
+  it('uses no colours and prints no NaN/undefined', () => {
+    expect(text).not.toMatch(/\x1b\[/); // eslint-disable-line no-control-regex
+    expect(text).not.toMatch(/NaN|undefined|Infinity|null/);
+  });
+
+  it('names the dominant loss when routing lost money', () => {
+    const neg = buildReport({ netNegative: true });
+    expect(neg.costs.netSavingsUsd).toBeLessThan(0);
+    expect(neg.costs.dominantLoss).toBe('self_check');
+    const t = renderReportTable(neg);
+    expect(t).toContain(`NET SAVINGS  -$${(-neg.costs.netSavingsUsd).toFixed(4)}`);
+    expect(t).toContain(
+      `NET LOSS: routing cost more than the baseline; dominant loss: self-check calls ($${neg.costs.router.selfCheckUsd.toFixed(4)})`,
+    );
+    const noSavings = buildReport({ netNegative: true });
+    noSavings.costs.dominantLoss = 'no_savings';
+    expect(renderReportTable(noSavings)).toContain('dominant loss: no price savings to begin with');
+  });
+
+  it('says what is missing in an empty window instead of printing zeros', () => {
+    const t = renderReportTable(buildEmptyReport());
+    expect(t).toContain('requests   0 served, 0 shadow');
+    expect(t).toContain('NET SAVINGS  n/a');
+    expect(t).toContain('no requests in this window: nothing was routed, nothing saved');
+    expect(t).toContain('ESCALATION  overall n/a');
+    expect(section(t, 'QUALITY PER ROUTE')[1]).toBe('  no served requests in this window');
+    expect(section(t, 'RETRY AMPLIFICATION')[1]).toBe('  no retry links recorded in this window');
+    expect(t).toContain('DRIFT  no reference to compare against');
+    expect(t).toContain('  input features: 0 drifted, 0 quiet');
+    expect(t).toContain('ALERTS  none');
+    expect(t).not.toMatch(/NaN|undefined|Infinity|\$0\.0000/);
+  });
+});
