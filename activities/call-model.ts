@@ -21,6 +21,7 @@ export interface CallModelInput {
   topLogprobs?: number;
   responseSchema?: Record<string, unknown> | null;
   maxTokens?: number;
+  temperature?: number;
 }
 
 export interface ModelActivityDeps {
@@ -48,6 +49,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
         topLogprobs: input.topLogprobs,
         responseFormat,
         maxTokens: input.maxTokens,
+        temperature: input.temperature,
         signal: ctx.cancellationSignal,
       });
     } catch (err) {

@@ -68,6 +68,15 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
       logprobs: spec.logprobs,
       topLogprobs: spec.topLogprobs,
       responseSchema: spec.responseSchema ?? null,
+      // The caller's sampling settings (gateway max_tokens, temperature) apply to answers, not
+      // to self-checks or judges, whose replies the router reads. Activity inputs are not
+      // compared on replay, so older histories replay unchanged.
+      ...(spec.purpose === 'answer' || spec.purpose === 'shadow'
+        ? {
+            ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
+            ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+          }
+        : {}),
     };
     const summary =
       `${spec.purpose} rung ${spec.rung + 1}/${policy.rungs.length} ${spec.model.model} attempt ${attempt}` +

@@ -74,6 +74,13 @@ export interface StartOptions {
    * the existing run's handle with `existing: true`, so the caller can look at it before joining.
    */
   failIfExists?: boolean;
+  /**
+   * Start this already-resolved input instead of preparing `raw` (profiling runs one request
+   * through each candidate model on a static snapshot it built: src/profile/policy.ts).
+   */
+  prepared?: CascadeInput;
+  /** The workflow id, when it is not the request id (profiling: `profile-<id>-<request>-<model>`). */
+  workflowId?: string;
 }
 
 export interface CancelOutcome {
@@ -178,10 +185,10 @@ export class CascadeClient {
   }
 
   async start(raw: unknown, opts: StartOptions = {}): Promise<StartedCascade> {
-    const input = this.prepare(raw);
+    const input = opts.prepared ?? this.prepare(raw);
     await this.checkSpendCap(input);
     const { request, policy } = input;
-    const workflowId = request.id;
+    const workflowId = opts.workflowId ?? request.id;
     try {
       const handle = await this.client.workflow.start<typeof cascadeWorkflow>('cascadeWorkflow', {
         workflowId,

@@ -14,6 +14,7 @@ import { resolveTemporalCli, TemporalCliNotFoundError } from '../../temporal/cli
 import { startDevServer, type DevServer } from '../../temporal/dev-server';
 import { registerSearchAttributes } from '../../temporal/search-attributes-setup';
 import { startWorkers, type RunningWorkers } from '../../worker';
+import { startDevGateway } from '../../gateway/dev';
 import { cliDataConverter } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
@@ -132,6 +133,9 @@ async function runDev(opts: DevOptions): Promise<void> {
     else process.stderr.write(`metrics port ${env.metricsPort} is busy: set CASCADE_METRICS_PORT\n`);
     if (runtime.sdkMetricsUrl) say(`SDK worker metrics ${runtime.sdkMetricsUrl}`);
     else if (runtime.sdkMetricsError) process.stderr.write(`${runtime.sdkMetricsError}\n`);
+    const gateway = await startDevGateway({ workers, config: () => watcher.current(), namespace, env });
+    if (gateway) cleanups.push(() => gateway.close());
+    if (gateway) say(`gateway ${gateway.url}/v1 (OpenAI-compatible; docs/gateway.md)`);
 
     if (opts.demo) {
       say('');

@@ -13,11 +13,13 @@ import { registerReplay } from './replay';
 import { registerCalibrate } from './calibrate';
 import { registerReport } from './report';
 import { registerCodecServer } from './codec-server';
+import { registerGateway } from './gateway';
 
 /** Every subcommand, in the order `cascade --help` lists them. */
 export function registerCommands(program: Command): void {
   registerDev(program);
   registerWorker(program);
+  registerGateway(program);
   registerRun(program);
   registerTrace(program);
   registerCancel(program);

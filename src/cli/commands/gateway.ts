@@ -1,0 +1,179 @@
+import type { Command } from 'commander';
+import { CascadeClient } from '../../client/cascade-client';
+import { ConfigWatcher } from '../../config/watch';
+import { readEnv } from '../../env';
+import { GatewayConfigError, resolveGatewayAuth } from '../../gateway/auth';
+import { startGatewayOnWorkers } from '../../gateway/on-worker';
+import { DEFAULT_RESULT_TIMEOUT_MS, startGateway, type RunningGateway } from '../../gateway/server';
+import { isServerHealthy } from '../../temporal/dev-server';
+import { installRuntime } from '../../temporal/runtime';
+import { startWorkers, type RunningWorkers } from '../../worker';
+import { cliPayloadCodec } from '../connect';
+import { CliError, EXIT } from '../errors';
+import { loadConfigForCli } from '../load-config';
+import { parsePort } from './worker';
+
+interface GatewayCommandOptions {
+  config?: string;
+  address?: string;
+  namespace?: string;
+  port?: string;
+  host: string;
+  withWorker?: boolean;
+  ledger?: string;
+  bodyLimit?: string;
+  timeout?: string;
+  taskQueue?: string;
+  uiUrl?: string;
+}
+
+function positiveInt(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n <= 0) {
+    throw new CliError(`${name} must be a positive integer, got ${JSON.stringify(value)}`, EXIT.usage);
+  }
+  return n;
+}
+
+/** `cascade gateway`: the OpenAI-compatible HTTP front door (docs/gateway.md). */
+export function registerGateway(program: Command): void {
+  program
+    .command('gateway')
+    .description(
+      'Serve the OpenAI-compatible gateway: POST /v1/chat/completions starts a cascade per request',
+    )
+    .option('-c, --config <file>', 'config file (default: $CASCADE_CONFIG or ./cascade.config.yaml)')
+    .option('--port <port>', 'port (default: $CASCADE_GATEWAY_PORT or 8787; 0 = a free one)')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option(
+      '--with-worker',
+      'run a worker in this process too, sharing one Temporal connection (enables eager workflow start)',
+    )
+    .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or localhost:7233)')
+    .option('--namespace <name>', 'namespace (default: the config temporal.namespace)')
+    .option('--ledger <url>', 'outcome ledger for feedback and spend caps (default: $CASCADE_LEDGER_URL)')
+    .option('--body-limit <bytes>', 'largest request body (default: $CASCADE_GATEWAY_BODY_LIMIT or 1048576)')
+    .option(
+      '--timeout <ms>',
+      `how long a request waits for its answer before a 504 (default ${DEFAULT_RESULT_TIMEOUT_MS})`,
+    )
+    .option('--task-queue <name>', 'the workflow task queue (default: cascade)')
+    .option(
+      '--ui-url <url>',
+      'Temporal Web UI base of x-cascade-trace-url (default: $CASCADE_TEMPORAL_UI_URL)',
+    )
+    .addHelpText(
+      'after',
+      `
+Auth: bearer tokens from CASCADE_API_TOKENS=id:token[,id2:token2]; the id scopes the caller's
+request ids (<id>:<Idempotency-Key>). Without tokens the gateway refuses to start (only
+\`cascade dev\` on loopback runs it without auth).
+
+Endpoints: POST /v1/chat/completions (model cascade/<task> or auto; stream: true streams the
+checked answer), GET /v1/models, POST /v1/feedback, DELETE /v1/requests/:id.
+
+Example:
+  CASCADE_API_TOKENS=me:s3cret-token npx cascade gateway --with-worker
+  curl -s localhost:8787/v1/chat/completions -H 'authorization: Bearer s3cret-token' \\
+    -H 'content-type: application/json' -H 'idempotency-key: q-1' \\
+    -d '{"model":"cascade/mmlu","messages":[{"role":"user","content":"..."}]}'`,
+    )
+    .action(async (opts: GatewayCommandOptions) => {
+      await runGateway(opts);
+    });
+}
+
+async function runGateway(opts: GatewayCommandOptions): Promise<void> {
+  const env = readEnv();
+  const port = opts.port !== undefined ? parsePort('--port', opts.port) : env.gatewayPort;
+  const bodyLimit =
+    opts.bodyLimit !== undefined ? positiveInt('--body-limit', opts.bodyLimit) : env.gatewayBodyLimit;
+  const resultTimeoutMs = opts.timeout !== undefined ? positiveInt('--timeout', opts.timeout) : undefined;
+  let auth;
+  try {
+    ({ auth } = resolveGatewayAuth({ apiTokens: env.apiTokens, host: opts.host, allowDevNoAuth: false }));
+  } catch (err) {
+    if (err instanceof GatewayConfigError) throw new CliError(err.message, EXIT.usage);
+    throw err;
+  }
+  const loaded = loadConfigForCli(opts.config);
+  const address = opts.address ?? env.temporalAddress;
+  const namespace = opts.namespace ?? loaded.config.temporal.namespace;
+  const ledgerUrl = opts.ledger ?? env.ledgerUrl;
+  const payloadCodec = cliPayloadCodec();
+  if (!(await isServerHealthy(address))) {
+    throw new CliError(
+      `Cannot reach the Temporal server at ${address}. Start one with \`npx cascade dev\` or set TEMPORAL_ADDRESS.`,
+      EXIT.unavailable,
+    );
+  }
+  const watcher = new ConfigWatcher(loaded.source, {
+    onReload: (next) => process.stderr.write(`config reloaded: ${next.version}\n`),
+    onError: (err) => process.stderr.write(`config edit ignored: ${err.message}\n`),
+  });
+  const common = {
+    auth,
+    namespace,
+    uiBaseUrl: opts.uiUrl ?? env.temporalUiUrl,
+    bodyLimit,
+    resultTimeoutMs,
+    host: opts.host,
+    port,
+  };
+  let workers: RunningWorkers | undefined;
+  let cascade: CascadeClient | undefined;
+  let gateway: RunningGateway;
+  try {
+    if (opts.withWorker) {
+      installRuntime('WARN', {});
+      workers = await startWorkers({
+        config: () => watcher.current().config,
+        address,
+        namespace,
+        ledgerUrl,
+        taskQueue: opts.taskQueue,
+        alertWebhookUrl: env.alertWebhookUrl,
+        payloadCodec,
+      });
+      gateway = await startGatewayOnWorkers({
+        ...common,
+        workers,
+        config: () => watcher.current(),
+        taskQueue: opts.taskQueue,
+        payloadCodec,
+      });
+    } else {
+      cascade = await CascadeClient.connect({
+        config: () => watcher.current(),
+        address,
+        namespace,
+        taskQueue: opts.taskQueue,
+        ledgerUrl,
+        payloadCodec,
+      });
+      gateway = await startGateway({ ...common, cascade });
+    }
+  } catch (err) {
+    await cascade?.close();
+    await workers?.shutdown();
+    watcher.close();
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EADDRINUSE') {
+      throw new CliError(`port ${port} is in use: pass --port or set CASCADE_GATEWAY_PORT`, EXIT.usage);
+    }
+    throw err;
+  }
+  process.stderr.write(
+    `gateway on ${gateway.url}/v1 (${address}/${namespace}, config ${loaded.version}` +
+      `${workers ? ', with a worker: eager workflow start' : ''})\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  process.stderr.write('stopping ...\n');
+  await gateway.close();
+  await cascade?.close();
+  await workers?.shutdown();
+  watcher.close();
+}

@@ -1,0 +1,17 @@
+/** What every gateway route works with. */
+import type { CascadeClient } from '../client/cascade-client';
+import type { GatewayAuth } from './auth';
+
+export interface GatewayContext {
+  cascade: CascadeClient;
+  auth: GatewayAuth;
+  namespace: string;
+  /** The Temporal Web UI base of x-cascade-trace-url. */
+  uiBaseUrl: string;
+  /** Ask the server to hand the first workflow task to a worker on the client's NativeConnection. */
+  eagerStart: boolean;
+  /** How long a request waits for its workflow before a 504 (the workflow runs on). */
+  resultTimeoutMs: number;
+  /** Counters (tests and the bench read them). */
+  stats: { started: number; eagerlyStarted: number };
+}

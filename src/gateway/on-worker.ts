@@ -1,0 +1,42 @@
+/**
+ * A gateway in the same process as a worker, sharing the worker's NativeConnection. SDK 1.24
+ * does eager workflow start only for a Client built on a NativeConnection (the capability flag
+ * `supportsEagerStart`): with `requestEagerStart`, the server hands the new workflow's first task
+ * back in the start response to a worker of this connection polling the same namespace and task
+ * queue, saving the round trip through the task queue's matching service. Used by
+ * `cascade gateway --with-worker` and `cascade dev`.
+ */
+import { Client } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { CascadeClient } from '../client/cascade-client';
+import { codecDataConverter } from '../codec/from-env';
+import type { LoadedConfig } from '../config/load';
+import type { RunningWorkers } from '../worker';
+import { startGateway, type GatewayOptions, type RunningGateway } from './server';
+
+export async function startGatewayOnWorkers(
+  opts: Omit<GatewayOptions, 'cascade'> & {
+    workers: RunningWorkers;
+    config: LoadedConfig | (() => LoadedConfig);
+    namespace: string;
+    /** The workers' cascade task queue (default `cascade`). */
+    taskQueue?: string;
+    payloadCodec?: PayloadCodec;
+    host?: string;
+    port?: number;
+  },
+): Promise<RunningGateway> {
+  const client = new Client({
+    connection: opts.workers.connection,
+    namespace: opts.namespace,
+    dataConverter: codecDataConverter(opts.payloadCodec),
+  });
+  const cascade = new CascadeClient({
+    client,
+    config: opts.config,
+    taskQueue: opts.taskQueue,
+    ledger: opts.workers.ledger,
+  });
+  // The connection and the ledger are the workers': closing the gateway leaves them open.
+  return startGateway({ eagerStart: true, ...opts, cascade });
+}
