@@ -26,3 +26,10 @@ export { buildReport, type ReportOptions } from './monitors/build-report';
 export type { Report, Alert, MonitorName } from './monitors/types';
 export { renderReportHtml } from './report/html';
 export { renderReportTable } from './report/table';
+export {
+  replayHistories,
+  readHistoryFile,
+  historyToJson,
+  type HistoryToReplay,
+  type ReplayOutcome,
+} from './client/replay';

@@ -1,10 +1,14 @@
 /**
- * `cascade calibrate` as a function: read labelled files, fit, stamp, write the artefact and its
+ * `cascade calibrate` as a function: read labelled files, fit, snapshot the training rows'
+ * request features (what drift_input compares traffic with), stamp, write the artefact and its
  * curve, and describe the result (text for a person, or one JSON document).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CalibrationArtefact } from '../router/calibration/artefact';
+import { decide } from '../../activities/classify';
+import { referenceBins } from '../monitors/stats';
+import type { ChatMessage } from '../providers/types';
+import type { CalibrationArtefact, FeatureSnapshot } from '../router/calibration/artefact';
 import { fitCascadeCalibration } from '../router/calibration/fit';
 import { stampVersions, writeArtefact } from './artefact-file';
 import { renderCurveSvg } from './curve-svg';
@@ -44,7 +48,11 @@ export function runCalibration(opts: CalibrateOptions): CalibrateOutcome {
     tool: opts.tool,
     training: { files: data.files.map((f) => ({ name: f.name, rows: f.rows, sha256: f.sha256 })) },
   });
-  const artefact = stampVersions({ ...fit.artefact, createdAt: (opts.now ?? new Date()).toISOString() });
+  const artefact = stampVersions({
+    ...fit.artefact,
+    featureSnapshot: featureSnapshot(data.rows),
+    createdAt: (opts.now ?? new Date()).toISOString(),
+  });
   const written = writeArtefact(opts.out, artefact);
   const svg = path.join(opts.out, 'curve.svg');
   fs.writeFileSync(svg, renderCurveSvg(artefact));
@@ -55,6 +63,36 @@ export function runCalibration(opts: CalibrateOptions): CalibrateOutcome {
     warnings: data.warnings,
     searchStats: { configsEvaluated: fit.search.configsEvaluated, boundsComputed: fit.search.boundsComputed },
   };
+}
+
+/**
+ * The `features` the ledger records for a request: the classify activity's decision (its own
+ * code, activities/classify.ts, on the rules path: structural features and the rules-v1
+ * complexity) with `complexity` added, exactly as src/ledger/outcome.ts writes the row.
+ */
+export function recordedFeatures(task: string, messages: ChatMessage[]): Record<string, number> {
+  const decision = decide({ task, messages });
+  return { ...decision.features, complexity: decision.complexity };
+}
+
+/**
+ * The training rows' recorded features, binned per feature as drift_input's PSI bins a reference
+ * (stats.referenceBins): what a task's traffic is compared with. Bins, not values: a few hundred
+ * bytes per feature whatever the number of rows.
+ */
+export function featureSnapshot(rows: readonly { task: string; messages: ChatMessage[] }[]): FeatureSnapshot {
+  const values = new Map<string, number[]>();
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(recordedFeatures(r.task, r.messages))) {
+      if (typeof v !== 'number' || !Number.isFinite(v)) continue;
+      const list = values.get(k);
+      if (list) list.push(v);
+      else values.set(k, [v]);
+    }
+  }
+  const features: FeatureSnapshot['features'] = {};
+  for (const name of [...values.keys()].sort()) features[name] = referenceBins(values.get(name)!);
+  return { rows: rows.length, features };
 }
 
 const pct = (x: number | undefined, d = 1) =>

@@ -32,7 +32,7 @@ export function computeReport(data: ReportData, opts: ReportOptions): Report {
   const routingActive = current.routed.length > 0;
   const routerCost = routerCostMonitor(costs, current.served.length, routingActive, config);
   const netSavings = netSavingsMonitor(costs, current.served.length, routingActive, config);
-  const inputDrift = inputDriftMonitor(current, reference, config);
+  const inputDrift = inputDriftMonitor(current, reference, config, calibrations);
   const outcomeDrift = outcomeDriftMonitor(current, reference, config);
 
   const versions = [...new Set(Object.values(calibrations).map((c) => c.version))].sort();
@@ -40,11 +40,18 @@ export function computeReport(data: ReportData, opts: ReportOptions): Report {
     reportVersion: REPORT_VERSION,
     generatedAt: opts.now ?? window.to,
     window,
+    // A reference window wins (drift and uncalibrated baselines compare against it). Without one,
+    // when input drift compared a task with its calibration snapshot, the reference is that
+    // artefact: the first one used (tasks in name order), one version as the shape says, rather
+    // than the list of every task's artefact (which stays the reference when no snapshot was used:
+    // the escalation baselines come from them).
     reference: data.reference
       ? { kind: 'window', window: data.reference.window }
-      : versions.length
-        ? { kind: 'calibration', version: versions.join(',') }
-        : null,
+      : inputDrift.calibrationVersions.length
+        ? { kind: 'calibration', version: inputDrift.calibrationVersions[0]! }
+        : versions.length
+          ? { kind: 'calibration', version: versions.join(',') }
+          : null,
     bucketMs: buckets.bucketMs,
     requests: current.served.length,
     shadowRequests: current.shadows.length,

@@ -204,62 +204,86 @@ export interface PsiOptions {
 }
 
 /**
- * Population stability index of `current` against `reference`: Σ (c_i - r_i) ln(c_i / r_i)
- * over bins. Bins are the reference's quantiles (deciles; tied edges merged), or, for a feature
- * with few distinct values (a flag, a count of code blocks), one bin per reference value plus one
- * for values the reference never had. An empty bin counts as half an observation, so a bin
- * missing on one side gives a large but finite term instead of infinity.
+ * A reference distribution as PSI bins it, JSON-serialisable so it can be stored (a calibration
+ * artefact's feature snapshot) and compared against later without the raw values: by value (one
+ * count per distinct reference value, ascending) or by the reference's quantiles (`edges`
+ * ascending, bins (edge_{i-1}, edge_i], so `counts` has one more entry than `edges`). `n` is the
+ * number of reference values (the sum of `counts`).
+ */
+export type ReferenceBins =
+  | { binning: 'value'; values: number[]; counts: number[]; n: number }
+  | { binning: 'quantile'; edges: number[]; counts: number[]; n: number };
+
+/**
+ * The bins of `reference` (its non-finite values ignored): for a feature with at most `maxBins`
+ * distinct values (a flag, a count of code blocks), one bin per value; otherwise the reference's
+ * quantiles (deciles by default; tied edges merged, and the top value never an edge, so the last
+ * bin is never empty).
+ */
+export function referenceBins(reference: number[], maxBins = 10): ReferenceBins {
+  const ref = reference.filter(Number.isFinite);
+  if (ref.length === 0) throw new RangeError('referenceBins needs at least one finite value');
+  const distinct = [...new Set(ref)].sort((a, b) => a - b);
+  if (distinct.length <= maxBins) {
+    const index = new Map(distinct.map((v, i) => [v, i]));
+    const counts = new Array<number>(distinct.length).fill(0);
+    for (const x of ref) counts[index.get(x)!]! += 1;
+    // -0 and 0 are one value (Set and Map say so); JSON would write -0 as 0 anyway.
+    return { binning: 'value', values: distinct.map((v) => v + 0), counts, n: ref.length };
+  }
+  const sorted = [...ref].sort((a, b) => a - b);
+  const edges: number[] = [];
+  for (let i = 1; i < maxBins; i++) {
+    const e = sorted[Math.min(sorted.length - 1, Math.floor((i * sorted.length) / maxBins))]!;
+    // Bins are (edge_{i-1}, edge_i]; the top value would leave the last bin empty, and ties collapse.
+    if (e < sorted[sorted.length - 1]! && (edges.length === 0 || e > edges[edges.length - 1]!))
+      edges.push(e + 0);
+  }
+  const counts = new Array<number>(edges.length + 1).fill(0);
+  for (const x of ref) counts[binOf(edges, x)]! += 1;
+  return { binning: 'quantile', edges, counts, n: ref.length };
+}
+
+/**
+ * Population stability index of `current` against a reference's bins (referenceBins):
+ * Σ (c_i - r_i) ln(c_i / r_i) over the bins. For value bins, current values the reference never
+ * had get one more bin (reference count 0), which only exists when the current sample has such
+ * values. An empty bin counts as half an observation, so a bin missing on one side gives a large
+ * but finite term instead of infinity.
  *
  * `critical`: under "same distribution", PSI (a symmetrised KL divergence) is approximately
  * χ²(bins - 1) × (1/n + 1/m), so the PSI that noise alone exceeds with probability 1 - confidence
  * is that quantile times (1/n + 1/m). With 100 rows per side and 10 bins that is ~0.43 at 0.99: the
  * usual fixed bar of 0.25 would fire on noise, which is why drift needs both.
  */
-export function psi(reference: number[], current: number[], opts: PsiOptions): PsiResult {
-  const ref = reference.filter(Number.isFinite);
+export function psiAgainst(
+  bins: ReferenceBins,
+  current: number[],
+  opts: Pick<PsiOptions, 'confidence'>,
+): PsiResult {
   const cur = current.filter(Number.isFinite);
-  if (ref.length === 0 || cur.length === 0) {
+  if (bins.n <= 0 || cur.length === 0) {
     throw new RangeError('psi needs at least one finite value on each side');
   }
-  const maxBins = opts.bins ?? 10;
-  const distinct = [...new Set(ref)].sort((a, b) => a - b);
   let refCounts: number[];
   let curCounts: number[];
-  let binning: PsiResult['binning'];
-  if (distinct.length <= maxBins) {
-    binning = 'value';
-    const index = new Map(distinct.map((v, i) => [v, i]));
-    const count = (xs: number[]) => {
-      const out = new Array<number>(distinct.length + 1).fill(0);
-      for (const x of xs) out[index.get(x) ?? distinct.length]! += 1;
-      return out;
-    };
-    refCounts = count(ref);
-    curCounts = count(cur);
+  if (bins.binning === 'value') {
+    const index = new Map(bins.values.map((v, i) => [v, i]));
+    const k = bins.values.length;
+    curCounts = new Array<number>(k + 1).fill(0);
+    for (const x of cur) curCounts[index.get(x) ?? k]! += 1;
+    refCounts = [...bins.counts, 0];
     // The "not seen in the reference" bin only exists when the current sample has such values.
-    if (curCounts[distinct.length] === 0) {
+    if (curCounts[k] === 0) {
       refCounts.pop();
       curCounts.pop();
     }
   } else {
-    binning = 'quantile';
-    const sorted = [...ref].sort((a, b) => a - b);
-    const edges: number[] = [];
-    for (let i = 1; i < maxBins; i++) {
-      const e = sorted[Math.min(sorted.length - 1, Math.floor((i * sorted.length) / maxBins))]!;
-      // Bins are (edge_{i-1}, edge_i]; the top value would leave the last bin empty, and ties collapse.
-      if (e < sorted[sorted.length - 1]! && (edges.length === 0 || e > edges[edges.length - 1]!))
-        edges.push(e);
-    }
-    const count = (xs: number[]) => {
-      const out = new Array<number>(edges.length + 1).fill(0);
-      for (const x of xs) out[binOf(edges, x)]! += 1;
-      return out;
-    };
-    refCounts = count(ref);
-    curCounts = count(cur);
+    curCounts = new Array<number>(bins.edges.length + 1).fill(0);
+    for (const x of cur) curCounts[binOf(bins.edges, x)]! += 1;
+    refCounts = [...bins.counts];
   }
-  const n = ref.length;
+  const n = bins.n;
   const m = cur.length;
   let value = 0;
   for (let i = 0; i < refCounts.length; i++) {
@@ -267,9 +291,20 @@ export function psi(reference: number[], current: number[], opts: PsiOptions): P
     const c = Math.max(curCounts[i]!, 0.5) / m;
     value += (c - r) * Math.log(c / r);
   }
-  const bins = refCounts.length;
-  const critical = bins > 1 ? chiSquareQuantile(opts.confidence, bins - 1) * (1 / n + 1 / m) : 0;
-  return { psi: value, critical, bins, binning };
+  const count = refCounts.length;
+  const critical = count > 1 ? chiSquareQuantile(opts.confidence, count - 1) * (1 / n + 1 / m) : 0;
+  return { psi: value, critical, bins: count, binning: bins.binning };
+}
+
+/**
+ * Population stability index of `current` against `reference`: psiAgainst(referenceBins(reference)),
+ * the reference binned by value or by its quantiles (see both).
+ */
+export function psi(reference: number[], current: number[], opts: PsiOptions): PsiResult {
+  if (!reference.some(Number.isFinite) || !current.some(Number.isFinite)) {
+    throw new RangeError('psi needs at least one finite value on each side');
+  }
+  return psiAgainst(referenceBins(reference, opts.bins ?? 10), current, opts);
 }
 
 /** Index of the bin (edge_{i-1}, edge_i] holding x: binary search over ascending edges. */

@@ -2,8 +2,8 @@
  * The calibration artefact `cascade calibrate` writes and a task points to (`calibration:` in
  * cascade.config.yaml): per rung its calibration map, threshold and skip rule; the pre-route
  * classifier; what it was fitted on; the target, the confidence and the chosen operating point
- * with its intervals; the cost/quality curve; and the recommendation (which may be "don't
- * route"). Versioned by content: `version` = `cal-` + 12 hex digits of sha256 over the canonical
+ * with its intervals; the cost/quality curve; the recommendation (which may be "don't route");
+ * and, optionally, the training rows' feature distribution (the input-drift reference). Versioned by content: `version` = `cal-` + 12 hex digits of sha256 over the canonical
  * JSON of everything but `version` and `createdAt` (src/calibration/artefact-file.ts computes it),
  * and the classifier has its own `clf-` version likewise. The same content always has the same
  * version, so a trace's `calibrationVersion` names exactly what decided it.
@@ -106,6 +106,44 @@ const pointSchema = z.object({
   skipRate: z.number(),
 });
 
+const count = z.number().int().nonnegative();
+const ascending = (xs: number[]) => xs.every((v, i) => i === 0 || v > xs[i - 1]!);
+const sumIs = (b: { counts: number[]; n: number }) => b.counts.reduce((s, c) => s + c, 0) === b.n;
+
+/** A feature's distribution as PSI bins it (src/monitors/stats.ts, ReferenceBins). */
+export const referenceBinsSchema = z.union([
+  z
+    .object({
+      binning: z.literal('value'),
+      values: z.array(finite).min(1),
+      counts: z.array(count),
+      n: count.positive(),
+    })
+    .refine((b) => b.counts.length === b.values.length, 'one count per value')
+    .refine((b) => ascending(b.values), 'values must be distinct and ascending')
+    .refine(sumIs, 'n must be the sum of counts'),
+  z
+    .object({
+      binning: z.literal('quantile'),
+      edges: z.array(finite),
+      counts: z.array(count),
+      n: count.positive(),
+    })
+    .refine((b) => b.counts.length === b.edges.length + 1, 'one count more than edges')
+    .refine((b) => ascending(b.edges), 'edges must be distinct and ascending')
+    .refine(sumIs, 'n must be the sum of counts'),
+]);
+
+/**
+ * The distribution of the request features the classify activity records (structural features
+ * and `complexity`, as in the ledger's `features`) over the training rows: what drift_input
+ * compares a task's traffic with. Optional: artefacts written before it load (and hash) unchanged.
+ */
+export const featureSnapshotSchema = z.object({
+  rows: count,
+  features: z.record(z.string(), referenceBinsSchema),
+});
+
 export const artefactSchema = z.object({
   kind: z.literal(ARTEFACT_KIND),
   format: z.literal(ARTEFACT_FORMAT),
@@ -155,7 +193,11 @@ export const artefactSchema = z.object({
       lowerBound: z.number(),
     }),
   ),
+  /** Absent in artefacts written before it: absent is not hashed (canonicalJson drops undefined). */
+  featureSnapshot: featureSnapshotSchema.optional(),
 });
+
+export type FeatureSnapshot = z.infer<typeof featureSnapshotSchema>;
 
 export type ArtefactRung = Omit<z.infer<typeof artefactRungSchema>, 'calibration' | 'skip'> & {
   calibration: CalibrationMap;
