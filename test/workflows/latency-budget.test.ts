@@ -181,10 +181,11 @@ describe('latency-budget dispatch on real queues', () => {
       budgetExceeded: false,
     });
     const busy = candidate(tightTrace, SMALL);
-    // The live signals that made it: the Temporal backlog behind the one call in flight in this
-    // worker; the endpoint itself queues nothing (the worker's single slot holds the line).
+    // The live signals that made it: the Temporal backlog behind the call in flight in this
+    // worker; the endpoint itself queues nothing (the worker's single slot holds the line). The
+    // snapshot can fall between one call's end and the next one's start, so in-flight is 0 or 1.
     expect(busy.temporalBacklog).toBeGreaterThanOrEqual(3);
-    expect(busy.workerInFlight).toBe(1);
+    expect(busy.workerInFlight).toBeLessThanOrEqual(1);
     expect(busy.endpointQueue).toBe(0);
     expect(busy.concurrency).toBe(1);
     expect(busy.waitBySignalMs!.temporalBacklog).toBeCloseTo(
