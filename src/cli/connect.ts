@@ -4,7 +4,8 @@ import type { AesGcmPayloadCodec } from '../codec/aes-gcm-codec';
 import { codecDataConverter, codecFromEnv } from '../codec/from-env';
 import { CodecKeyError } from '../codec/keys';
 import { readEnv } from '../env';
-import { connectTemporal } from '../temporal/connection';
+import { CascadeClient } from '../client/cascade-client';
+import { connectTemporal, TemporalUnreachableError } from '../temporal/connection';
 import { CliError, EXIT } from './errors';
 
 /** Connects to Temporal for a command; an unreachable server is exit code 4 with the fix in the message. */
@@ -13,6 +14,19 @@ export async function connectForCli(address: string): Promise<Connection> {
     return await connectTemporal(address);
   } catch (err) {
     throw new CliError((err as Error).message, EXIT.unavailable);
+  }
+}
+
+/** CascadeClient.connect for a command: an unreachable server is exit code 4, a bad codec key 2. */
+export async function connectCascadeForCli(
+  opts: Parameters<typeof CascadeClient.connect>[0],
+): Promise<CascadeClient> {
+  const payloadCodec = opts.payloadCodec ?? cliPayloadCodec();
+  try {
+    return await CascadeClient.connect({ ...opts, ...(payloadCodec ? { payloadCodec } : {}) });
+  } catch (err) {
+    if (err instanceof TemporalUnreachableError) throw new CliError(err.message, EXIT.unavailable);
+    throw err;
   }
 }
 

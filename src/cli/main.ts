@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands';
-import { CliError } from './errors';
+import { CliError, EXIT } from './errors';
 import { packageVersion } from '../version';
 
 export function buildProgram(): Command {
@@ -25,8 +25,9 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // --help and --version exit through here with code 0.
-      return err.exitCode;
+      // --help and --version exit through here with code 0; an unknown command or option, a
+      // missing argument or a bad choice is a usage error (commander has printed what and the help).
+      return err.exitCode === 0 ? 0 : EXIT.usage;
     }
     if (err instanceof CliError) {
       process.stderr.write(`cascade: ${err.message}\n`);

@@ -7,9 +7,10 @@
  * The workflow id is the request id, started with REJECT_DUPLICATE + USE_EXISTING: a repeated
  * id (a retried job, a double click) joins or returns the first run instead of paying twice.
  */
+import { connectTemporal } from '../temporal/connection';
 import {
   Client,
-  Connection,
+  type Connection,
   WorkflowExecutionAlreadyStartedError,
   type WorkflowHandle,
   WorkflowNotFoundError,
@@ -131,7 +132,8 @@ export class CascadeClient {
     const ledger = opts.ledgerUrl ? await openLedger(opts.ledgerUrl) : undefined;
     let connection: Connection;
     try {
-      connection = await Connection.connect({ address: opts.address ?? 'localhost:7233' });
+      // An unreachable server is a TemporalUnreachableError saying what to do, within 5 s.
+      connection = await connectTemporal(opts.address ?? 'localhost:7233');
     } catch (err) {
       await ledger?.close();
       throw err;

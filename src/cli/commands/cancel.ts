@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import { type CancelOutcome, CascadeClient } from '../../client/cascade-client';
+import type { CancelOutcome, CascadeClient } from '../../client/cascade-client';
+import { connectCascadeForCli } from '../connect';
 import { readEnv } from '../../env';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
@@ -64,15 +65,7 @@ export function registerCancel(program: Command): void {
       async (id: string, opts: CancelOptions & { config?: string; address?: string; namespace?: string }) => {
         const loaded = loadConfigForCli(opts.config);
         const address = opts.address ?? readEnv().temporalAddress;
-        let cascade: CascadeClient;
-        try {
-          cascade = await CascadeClient.connect({ config: loaded, address, namespace: opts.namespace });
-        } catch (err) {
-          throw new CliError(
-            `cannot reach Temporal at ${address}: ${(err as Error).message}`,
-            EXIT.unavailable,
-          );
-        }
+        const cascade = await connectCascadeForCli({ config: loaded, address, namespace: opts.namespace });
         try {
           await cancelRequest(id, opts, { cascade });
         } finally {

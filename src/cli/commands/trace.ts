@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CascadeClient } from '../../client/cascade-client';
+import { connectCascadeForCli } from '../connect';
 import { readEnv } from '../../env';
 import type { Trace } from '../../router/trace';
 import { CliError, EXIT } from '../errors';
@@ -22,7 +22,7 @@ export function registerTrace(program: Command): void {
         opts: { json?: boolean; history?: boolean; config?: string; address?: string; namespace?: string },
       ) => {
         const loaded = loadConfigForCli(opts.config);
-        const cascade = await CascadeClient.connect({
+        const cascade = await connectCascadeForCli({
           config: loaded,
           address: opts.address ?? readEnv().temporalAddress,
           namespace: opts.namespace,
