@@ -14,8 +14,7 @@ import { buildReport } from '../src/monitors/build-report';
 import { evaluationWindows } from '../src/monitors/windows';
 import { alertTransitions, type AlertTransition } from '../src/monitors/transitions';
 import { postWebhook, webhookPayload } from '../src/monitors/webhook';
-import { attachedCalibration } from '../src/router/calibration/attached';
-import type { CalibrationArtefact } from '../src/router/calibration/artefact';
+import { taskCalibrations } from '../src/router/calibration/attached';
 
 export interface MonitorActivityDeps {
   ledger: Ledger;
@@ -86,13 +85,3 @@ export function createMonitorActivities(deps: MonitorActivityDeps) {
 }
 
 export type MonitorActivities = ReturnType<typeof createMonitorActivities>;
-
-/** The calibration artefact of each task that has one: the calibrated escalation baselines. */
-function taskCalibrations(config: CascadeConfig): Record<string, CalibrationArtefact> {
-  const out: Record<string, CalibrationArtefact> = {};
-  for (const task of Object.keys(config.tasks)) {
-    const a = attachedCalibration(config, task);
-    if (a) out[task] = a;
-  }
-  return out;
-}

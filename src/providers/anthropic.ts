@@ -20,7 +20,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { type ModelConfig } from '../config/schema';
-import { MalformedResponseError, classifyFailure } from './classify';
+import { MalformedResponseError } from './classify';
 import { costUsd } from './cost';
 import { DERIVED_HEADER, NO_KEY_PLACEHOLDER } from './openai-compatible';
 import {
@@ -28,10 +28,10 @@ import {
   type ModelCallRequest,
   type ModelCallResult,
   type ModelProvider,
-  ProviderError,
   type ResponseFormat,
   type Usage,
 } from './types';
+import { sdkAttempt, type AttemptContext } from './sdk-attempt';
 
 export interface AnthropicOptions {
   /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
@@ -46,15 +46,6 @@ export interface AnthropicOptions {
  * model's output limit. A task that needs longer answers passes its own `maxTokens`.
  */
 export const DEFAULT_MAX_TOKENS = 4096;
-
-/** What the capturing fetch saw of the response, for failures the SDK reports without it. */
-interface Seen {
-  status?: number;
-  headers?: Headers;
-  errorBody?: string;
-}
-
-const MAX_ERROR_BODY_CHARS = 4096;
 
 /** The SDK's base URL for a configured `baseUrl`: the API root, without a trailing `/v1`. */
 export function anthropicBaseUrl(baseUrl: string): string {
@@ -90,55 +81,24 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   async call(request: ModelCallRequest): Promise<ModelCallResult> {
-    const started = performance.now();
-    const seen: Seen = {};
-    // The SDK's `timeout` stops at the response headers; this deadline covers the whole attempt,
-    // body included, and is told apart from the caller's own abort.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.config.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
-    try {
+    return sdkAttempt(this.attempt, request.signal, async (fetch, signal, started) => {
       const { data, response } = await this.client
-        .withOptions({ fetch: this.capturingFetch(seen) })
+        // A client per call only to give its fetch a place to note what it saw; cheap, and
+        // connections are pooled by the global dispatcher, not by the client.
+        .withOptions({ fetch })
         .messages.create(this.body(request), { signal, headers: request.headers })
         .withResponse();
       return this.result(data as unknown, response.headers, performance.now() - started);
-    } catch (err) {
-      // A deliberate abort (activity cancellation) is not a model failure: let the caller see it.
-      if (request.signal?.aborted) throw err;
-      throw new ProviderError(
-        classifyFailure(err, {
-          modelId: this.modelId,
-          baseUrl: this.config.baseUrl,
-          latencyMs: performance.now() - started,
-          nowMs: Date.now(),
-          timedOut: deadline.signal.aborted,
-          timeoutMs: this.config.timeoutMs,
-          responseStatus: seen.status,
-          responseHeaders: seen.headers,
-          responseBody: seen.errorBody,
-          secrets: this.secrets,
-        }),
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
-  private capturingFetch(seen: Seen): typeof fetch {
-    const base = this.baseFetch;
-    return async (input, init) => {
-      const response = await base(input, init);
-      seen.status = response.status;
-      seen.headers = response.headers;
-      if (!response.ok) {
-        const text = await response
-          .clone()
-          .text()
-          .catch(() => undefined);
-        seen.errorBody = text?.slice(0, MAX_ERROR_BODY_CHARS);
-      }
-      return response;
+  private get attempt(): AttemptContext {
+    return {
+      modelId: this.modelId,
+      baseUrl: this.config.baseUrl,
+      timeoutMs: this.config.timeoutMs,
+      secrets: this.secrets,
+      baseFetch: this.baseFetch,
     };
   }
 

@@ -6,18 +6,18 @@
  */
 import OpenAI from 'openai';
 import { type ModelConfig } from '../config/schema';
-import { MalformedResponseError, classifyFailure } from './classify';
+import { MalformedResponseError } from './classify';
 import { costUsd } from './cost';
 import {
   type ChatMessage,
   type ModelCallRequest,
   type ModelCallResult,
   type ModelProvider,
-  ProviderError,
   type ResponseFormat,
   type TokenLogprob,
   type Usage,
 } from './types';
+import { sdkAttempt, type AttemptContext } from './sdk-attempt';
 
 export interface OpenAICompatibleOptions {
   /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
@@ -35,16 +35,6 @@ export const NO_KEY_PLACEHOLDER = 'unused';
 
 /** Response header in which an endpoint lists fields it derived rather than observed. */
 export const DERIVED_HEADER = 'x-recorded-derived';
-
-/** What the capturing fetch saw of the response, for failures the SDK reports without it. */
-interface Seen {
-  status?: number;
-  headers?: Headers;
-  errorBody?: string;
-}
-
-/** Error bodies kept for classification: a message and a code fit easily; an HTML page need not. */
-const MAX_ERROR_BODY_CHARS = 4096;
 
 export class OpenAICompatibleProvider implements ModelProvider {
   private readonly client: OpenAI;
@@ -76,59 +66,24 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   async call(request: ModelCallRequest): Promise<ModelCallResult> {
-    const started = performance.now();
-    const seen: Seen = {};
-    // The SDK's `timeout` stops at the response headers; a body that stalls would hang for ever.
-    // This deadline covers the whole attempt and is told apart from the caller's own abort.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.config.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
-    try {
+    return sdkAttempt(this.attempt, request.signal, async (fetch, signal, started) => {
       const { data, response } = await this.client
         // A client per call only to give its fetch a place to note what it saw; cheap, and
         // connections are pooled by the global dispatcher, not by the client.
-        .withOptions({ fetch: this.capturingFetch(seen) })
+        .withOptions({ fetch })
         .chat.completions.create(this.body(request), { signal, headers: request.headers })
         .withResponse();
       return this.result(data as unknown, response.headers, performance.now() - started);
-    } catch (err) {
-      // A deliberate abort (activity cancellation) is not a model failure: let the caller see it.
-      if (request.signal?.aborted) throw err;
-      throw new ProviderError(
-        classifyFailure(err, {
-          modelId: this.modelId,
-          baseUrl: this.config.baseUrl,
-          latencyMs: performance.now() - started,
-          nowMs: Date.now(),
-          timedOut: deadline.signal.aborted,
-          timeoutMs: this.config.timeoutMs,
-          responseStatus: seen.status,
-          responseHeaders: seen.headers,
-          responseBody: seen.errorBody,
-          secrets: this.secrets,
-        }),
-      );
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 
-  private capturingFetch(seen: Seen): typeof fetch {
-    const base = this.baseFetch;
-    return async (input, init) => {
-      const response = await base(input, init);
-      seen.status = response.status;
-      seen.headers = response.headers;
-      if (!response.ok) {
-        // The SDK keeps only OpenAI-shaped error bodies ({ error: {...} }); vLLM's and FastAPI's
-        // shapes would lose their message, so keep the raw text for classification.
-        const text = await response
-          .clone()
-          .text()
-          .catch(() => undefined);
-        seen.errorBody = text?.slice(0, MAX_ERROR_BODY_CHARS);
-      }
-      return response;
+  private get attempt(): AttemptContext {
+    return {
+      modelId: this.modelId,
+      baseUrl: this.config.baseUrl,
+      timeoutMs: this.config.timeoutMs,
+      secrets: this.secrets,
+      baseFetch: this.baseFetch,
     };
   }
 

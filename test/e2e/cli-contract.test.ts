@@ -3,30 +3,13 @@
  * command answers --help, and failures exit with the codes the README documents (2 usage,
  * 3 invalid config, 4 a service unreachable) and a message that says what to fix.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCascade } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '../..');
-
-function cascade(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/cascade.js'), ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cascade = runCascade;
 
 /** The commands issue 8 names; each must explain itself. */
 const COMMANDS = [

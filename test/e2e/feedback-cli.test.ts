@@ -2,31 +2,13 @@
  * `cascade feedback ID --score S [--label L] [--json]` as a user runs it (the compiled CLI in a
  * child process; npm test builds dist/ first), against both databases.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Ledger } from '../../src/ledger/types';
 import { fakeOutcome } from '../helpers/fake-trace';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
+import { runCascade } from '../helpers/cli';
 
-const root = path.resolve(__dirname, '../..');
-
-function cascade(
-  args: string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(root, 'bin/cascade.js'), ...args], {
-      cwd: root,
-      env: { ...process.env, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cascade = runCascade;
 
 describeEachLedger('cascade feedback', (backend) => {
   let ledger: Ledger;

@@ -7,22 +7,14 @@ import { monitorsSchema } from '../../src/config/monitors-schema';
 import type { FeedbackRow, PurposeCost, RequestRow } from '../../src/ledger/types';
 import type { WindowData } from '../../src/monitors/report-data';
 import type { Window } from '../../src/monitors/types';
+import { seededRandom } from '../../src/router/random';
 
 export const HOUR = 3_600_000;
 export const T0 = Date.UTC(2026, 0, 15, 12);
 export const config = (over: Record<string, unknown> = {}) => monitorsSchema.parse(over);
 
-/** mulberry32: a small seeded PRNG, so every "random" stream is the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG, so every "random" stream is the same on every run. */
+export const rng = seededRandom;
 
 export function requestRow(o: Partial<RequestRow> & { id: string }): RequestRow {
   return {

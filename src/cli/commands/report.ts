@@ -14,8 +14,7 @@ import type { CascadeConfig } from '../../config/schema';
 import { buildReport } from '../../monitors/build-report';
 import type { Report, Window } from '../../monitors/types';
 import { evaluationWindows } from '../../monitors/windows';
-import { attachedCalibration } from '../../router/calibration/attached';
-import type { CalibrationArtefact } from '../../router/calibration/artefact';
+import { taskCalibrations } from '../../router/calibration/attached';
 import { renderReportHtml } from '../../report/html';
 import { renderReportTable } from '../../report/table';
 import { CliError, EXIT } from '../errors';
@@ -153,15 +152,6 @@ function positiveInt(flag: string, value: string): number {
   if (!Number.isInteger(n) || n < 1 || n > 500)
     throw new CliError(`${flag} must be an integer 1-500, got ${value}`, EXIT.usage);
   return n;
-}
-
-function taskCalibrations(config: CascadeConfig): Record<string, CalibrationArtefact> {
-  const out: Record<string, CalibrationArtefact> = {};
-  for (const task of Object.keys(config.tasks)) {
-    const a = attachedCalibration(config, task);
-    if (a) out[task] = a;
-  }
-  return out;
 }
 
 export function registerReport(program: Command): void {

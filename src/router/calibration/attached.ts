@@ -21,3 +21,13 @@ export function attachedCalibration(config: CascadeConfig, taskId: string): Cali
   const all = byConfig.get(config);
   return all && Object.hasOwn(all, taskId) ? all[taskId] : undefined;
 }
+
+/** Every task's artefact, by task id (tasks without one left out): the calibrated baselines. */
+export function taskCalibrations(config: CascadeConfig): Record<string, CalibrationArtefact> {
+  const out: Record<string, CalibrationArtefact> = {};
+  for (const task of Object.keys(config.tasks)) {
+    const a = attachedCalibration(config, task);
+    if (a) out[task] = a;
+  }
+  return out;
+}
