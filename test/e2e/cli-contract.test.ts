@@ -11,7 +11,7 @@ import { runCascade } from '../helpers/cli';
 
 const cascade = runCascade;
 
-/** The commands issue 8 names; each must explain itself. */
+/** The commands a person runs; each must explain itself. */
 const COMMANDS = [
   'setup',
   'dev',
@@ -26,6 +26,9 @@ const COMMANDS = [
   'report',
   'feedback',
   'codec-server',
+  'profile',
+  'advise',
+  'loadtest',
 ];
 
 describe('cascade --help', () => {

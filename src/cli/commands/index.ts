@@ -14,6 +14,9 @@ import { registerCalibrate } from './calibrate';
 import { registerReport } from './report';
 import { registerCodecServer } from './codec-server';
 import { registerGateway } from './gateway';
+import { registerProfile } from './profile';
+import { registerAdvise } from './advise';
+import { registerLoadtest } from './loadtest';
 
 /** Every subcommand, in the order `cascade --help` lists them. */
 export function registerCommands(program: Command): void {
@@ -27,6 +30,9 @@ export function registerCommands(program: Command): void {
   registerReplay(program);
   registerCalibrate(program);
   registerReport(program);
+  registerProfile(program);
+  registerAdvise(program);
+  registerLoadtest(program);
   registerSetup(program);
   registerConfig(program);
   registerRecorded(program);

@@ -1,0 +1,590 @@
+/**
+ * The field report's five questions, answered per task type with figures, and a recommendation:
+ *
+ *   (a) spend vs break-even        (b) labelled data, and whether it calibrates with the guarantee
+ *   (c) bimodality                 (d) structural validation       (e) latency under load
+ *
+ * Pure: evidence in (src/advise/evidence.ts), advice out. docs/advise.md says how each figure is
+ * computed.
+ */
+import { fitCascadeCalibration, type FitResult, type LabelledRow } from '../router/calibration/fit';
+import { quantileOf } from '../router/calibration/bootstrap';
+import { CONFIDENCE_KIND_SOURCES } from '../router/calibration/artefact';
+import { calibrate } from '../router/confidence';
+import { seededRandom } from '../router/random';
+import type { LoadtestResult } from '../loadtest/types';
+import type { ModelEvidence, TaskEvidence } from './evidence';
+
+export const DEFAULT_BREAK_EVEN_BAND: [number, number] = [5_000_000, 10_000_000];
+
+export interface AdviseOptions {
+  monthlyTokens: number;
+  /** Router engineering + operating cost per month (whole deployment); absent: the field report's band. */
+  routerCostUsdMonth?: number;
+  target: number;
+  confidence: number;
+  resamples?: number;
+  seed?: number;
+  classifier?: boolean;
+  loadtest?: LoadtestResult | null;
+  breakEvenBand?: [number, number];
+}
+
+export type RecommendationKind =
+  'static-small' | 'static-large' | 'rules-route' | 'calibrated-cascade' | 'latency-budget';
+
+export interface PolicyFigures {
+  relativeQuality: number;
+  lowerBound: number;
+  relativeCost: number;
+  /** Two-sided interval of the savings fraction (1 - relative cost). */
+  savingsInterval: [number, number];
+}
+
+export interface TaskAdvice {
+  task: string;
+  source: string;
+  requests: number;
+  small: string;
+  large: string;
+  models: ModelEvidence[];
+  spend: {
+    tokenShare: number;
+    monthlyTokens: number;
+    requestsPerMonth: number;
+    tokensPerRequest: number;
+    staticLargeUsdMonth: number;
+    staticSmallUsdMonth: number;
+    /** Temporal actions a routed request adds over a static one, and their monthly cost. */
+    extraActionsPerRequest: number | null;
+    orchestrationExtraUsdMonth: number | null;
+    /** The router's fixed cost attributed to this task (by token share); null without --router-cost-usd-month. */
+    routerCostShareUsdMonth: number | null;
+    /** Net saving per million tokens of the best routed policy (before the fixed cost). */
+    routedSavingPerMTokUsd: number | null;
+    /** Total monthly tokens where that saving covers the router's fixed cost (point, and at the interval's low end). */
+    breakEvenTokensMonth: number | null;
+    breakEvenTokensMonthHigh: number | null;
+    breakEvenBand: [number, number];
+    verdict: 'above' | 'within-band' | 'below' | 'never';
+    note: string;
+  };
+  labelled: {
+    rows: number;
+    labelSource: string;
+    /** A routed policy cheaper than the large model clears the target with the stated confidence. */
+    clearsTarget: boolean;
+    chosen:
+      | (PolicyFigures & { escalationRate: number; escalationInterval: [number, number]; boundWidth: number })
+      | null;
+    pointEstimate: { relativeQuality: number; relativeCost: number } | null;
+    smallAlone: PolicyFigures | null;
+    enough: boolean;
+    note: string;
+  };
+  bimodality: {
+    smallAsGood: number | null;
+    smallFails: number | null;
+    bothWrong: number | null;
+    /** Share whose calibrated P(small right) is in the middle band [0.3, 0.7]. */
+    borderline: number | null;
+    confidenceAuc: number | null;
+    agreementWithLarge: number | null;
+    verdict: 'everything-small' | 'everything-large' | 'bimodal' | 'unknown';
+    note: string;
+  };
+  structural: {
+    schema: boolean;
+    validity: { model: string; rate: number | null }[];
+    directSmall: PolicyFigures | null;
+    note: string;
+  };
+  latency: {
+    given: boolean;
+    saturationRate: number | null;
+    sustainedRate: number | null;
+    routerBottleneck: boolean | null;
+    addedP95AtTopMs: number | null;
+    note: string;
+  };
+  recommendation: {
+    kind: RecommendationKind;
+    model: string | null;
+    reason: string;
+    /** Expected monthly saving against serving everything with the large model, net of router costs. */
+    monthlySavingUsd: number | null;
+    monthlySavingInterval: [number, number] | null;
+    warnings: string[];
+  };
+  /** The calibration fit behind (b) and (c), for the config snippet (not serialised). */
+  fit?: FitResult | null;
+}
+
+/** AUC of a score for a binary outcome (ties count half). */
+export function auc(scores: readonly number[], positive: readonly boolean[]): number | null {
+  const pos = scores.filter((_, i) => positive[i]);
+  const neg = scores.filter((_, i) => !positive[i]);
+  if (pos.length === 0 || neg.length === 0) return null;
+  let wins = 0;
+  for (const p of pos) for (const n of neg) wins += p > n ? 1 : p === n ? 0.5 : 0;
+  return wins / (pos.length * neg.length);
+}
+
+/**
+ * A policy that serves small or large per row by a fixed rule, with its percentile-bootstrap lower
+ * bound of relative quality (resampling whole rows, as the calibration search does).
+ */
+export function bootstrapPolicy(
+  rows: readonly LabelledRow[],
+  small: string,
+  large: string,
+  servesSmall: (i: number) => boolean,
+  opts: { confidence: number; resamples: number; seed: number },
+): PolicyFigures | null {
+  const n = rows.length;
+  if (n === 0) return null;
+  const right = (i: number) =>
+    (servesSmall(i) ? rows[i]!.outcomes[small]! : rows[i]!.outcomes[large]!).correct;
+  const cost = (i: number) =>
+    servesSmall(i)
+      ? rows[i]!.outcomes[small]!.answerCostUsd
+      : rows[i]!.outcomes[small]!.answerCostUsd + rows[i]!.outcomes[large]!.answerCostUsd;
+  const figures = (idx: readonly number[]) => {
+    let served = 0;
+    let largeRight = 0;
+    let c = 0;
+    let lc = 0;
+    for (const i of idx) {
+      if (right(i)) served++;
+      if (rows[i]!.outcomes[large]!.correct) largeRight++;
+      c += cost(i);
+      lc += rows[i]!.outcomes[large]!.answerCostUsd;
+    }
+    return { q: largeRight ? served / largeRight : served ? Infinity : 1, c: lc ? c / lc : 1 };
+  };
+  const all = Array.from({ length: n }, (_, i) => i);
+  const point = figures(all);
+  const rnd = seededRandom(opts.seed);
+  const qs: number[] = [];
+  const cs: number[] = [];
+  for (let r = 0; r < opts.resamples; r++) {
+    const idx = all.map(() => Math.floor(rnd() * n));
+    const f = figures(idx);
+    qs.push(f.q);
+    cs.push(f.c);
+  }
+  qs.sort((a, b) => a - b);
+  cs.sort((a, b) => a - b);
+  const alpha = 1 - opts.confidence;
+  return {
+    relativeQuality: point.q,
+    lowerBound: quantileOf(qs, alpha),
+    relativeCost: point.c,
+    savingsInterval: [1 - quantileOf(cs, 1 - alpha / 2), 1 - quantileOf(cs, alpha / 2)],
+  };
+}
+
+export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: number): TaskAdvice {
+  const seed = opts.seed ?? 1;
+  const resamples = opts.resamples ?? 1000;
+  const band = opts.breakEvenBand ?? DEFAULT_BREAK_EVEN_BAND;
+  const smallM = ev.models.find((m) => m.model === ev.small)!;
+  const largeM = ev.models.find((m) => m.model === ev.large)!;
+  const rows = ev.labelled;
+  const { small, large } = ev;
+
+  // (a) volume and static spend.
+  const monthlyTokens = opts.monthlyTokens * tokenShare;
+  const tokensPerRequest = ev.tokensPerRequest > 0 ? ev.tokensPerRequest : 1;
+  const requestsPerMonth = monthlyTokens / tokensPerRequest;
+  const staticLargeUsdMonth = requestsPerMonth * largeM.meanCostUsd;
+  const staticSmallUsdMonth = requestsPerMonth * smallM.meanCostUsd;
+
+  // (b) labelled data: the calibration search with its guarantee.
+  const labelledOk = rows.length >= 2 && rows.some((r) => r.outcomes[large]!.correct);
+  let fit: FitResult | null = null;
+  let fitError: string | null = null;
+  const smallRight = rows.filter((r) => r.outcomes[small]!.correct).length;
+  if (labelledOk && smallRight > 0 && smallRight < rows.length) {
+    try {
+      fit = fitCascadeCalibration(rows, {
+        ladder: [small, large],
+        target: opts.target,
+        confidence: opts.confidence,
+        resamples,
+        seed,
+        classifier: opts.classifier !== false && rows.every((r) => r.messages.length > 0),
+      });
+    } catch (err) {
+      fitError = (err as Error).message;
+    }
+  }
+  const bootOpts = { confidence: opts.confidence, resamples, seed };
+  const smallAlone = labelledOk ? bootstrapPolicy(rows, small, large, () => true, bootOpts) : null;
+  const chosen = fit?.artefact.chosen ?? null;
+  const cascadeSaves =
+    fit !== null && fit.artefact.recommendation.route === 'cascade' && chosen!.relativeCost < 1;
+  const chosenFig = chosen
+    ? {
+        relativeQuality: chosen.relativeQuality,
+        lowerBound: chosen.lowerBound ?? NaN,
+        relativeCost: chosen.relativeCost,
+        savingsInterval: chosen.intervals.savings,
+        escalationRate: chosen.escalationRate,
+        escalationInterval: chosen.intervals.escalationRate,
+        boundWidth: chosen.relativeQuality - (chosen.lowerBound ?? NaN),
+      }
+    : null;
+  const pointEstimate = fit
+    ? {
+        relativeQuality: fit.artefact.baseline.relativeQuality,
+        relativeCost: fit.artefact.baseline.relativeCost,
+      }
+    : null;
+  const estimateSaves =
+    pointEstimate !== null &&
+    pointEstimate.relativeQuality >= opts.target &&
+    pointEstimate.relativeCost < 0.97;
+  const enough =
+    labelledOk && (cascadeSaves || !estimateSaves || (smallAlone?.lowerBound ?? 0) >= opts.target);
+  const labelledNote = !labelledOk
+    ? 'no reference labels for both models: the quality of the small model is unknown; collect labels (a judge, user feedback, an eval set) before fitting a router'
+    : fitError
+      ? `calibration could not run: ${fitError}`
+      : fit === null
+        ? `the small model is ${smallRight === 0 ? 'never' : 'always'} right on these rows: nothing to calibrate`
+        : cascadeSaves
+          ? `${rows.length} labelled rows are enough: a cascade at ${pct(chosen!.relativeCost)} of the large model's cost keeps ${pct(opts.target)} of its quality with ${pct(opts.confidence)} confidence (bound ${pct(chosen!.lowerBound)}, ${pp(chosenFig!.boundWidth)} below the estimate)`
+          : estimateSaves
+            ? `not enough to route with the guarantee: the point estimate finds a policy at ${pct(pointEstimate!.relativeCost)} cost, but with ${rows.length} rows its bound cannot confirm ${pct(opts.target)} at ${pct(opts.confidence)}; more labelled rows narrow the bound`
+            : `no routing policy saves money at the target even on the point estimate (${rows.length} rows): more data would not change the answer`;
+
+  // (c) bimodality.
+  let borderline: number | null = null;
+  let confidenceAuc: number | null = null;
+  const map = fit?.maps[0] ?? null;
+  const kind = rows[0]?.outcomes[small]?.kind ?? null;
+  if (rows.length && rows.every((r) => r.outcomes[small]!.raw !== null)) {
+    const raws = rows.map((r) => r.outcomes[small]!.raw!);
+    confidenceAuc = auc(
+      raws,
+      rows.map((r) => r.outcomes[small]!.correct),
+    );
+    if (map && kind) {
+      const source = CONFIDENCE_KIND_SOURCES[kind] ?? 'answer_logprob';
+      const p = raws.map((x) => calibrate(map.map, x, source));
+      borderline = p.filter((x) => x >= 0.3 && x <= 0.7).length / p.length;
+    }
+  }
+  const share = (f: (r: LabelledRow) => boolean) => (labelledOk ? rows.filter(f).length / rows.length : null);
+  const smallAsGood = share((r) => r.outcomes[small]!.correct || !r.outcomes[large]!.correct);
+  const smallFails = share((r) => !r.outcomes[small]!.correct && r.outcomes[large]!.correct);
+  const bothWrong = share((r) => !r.outcomes[small]!.correct && !r.outcomes[large]!.correct);
+  const smallKeeps = smallAlone !== null && smallAlone.lowerBound >= opts.target;
+  const bimodalVerdict: TaskAdvice['bimodality']['verdict'] = !labelledOk
+    ? 'unknown'
+    : smallKeeps
+      ? 'everything-small'
+      : cascadeSaves
+        ? 'bimodal'
+        : 'everything-large';
+  const bimodalNote =
+    bimodalVerdict === 'unknown'
+      ? `no labels: the small model agrees with the large one on ${pct(smallM.agreementWithLarge)} of requests (agreement is not correctness)`
+      : bimodalVerdict === 'everything-small'
+        ? `the small model alone keeps the target (bound ${pct(smallAlone!.lowerBound)}): no router needed, route everything small`
+        : bimodalVerdict === 'bimodal'
+          ? `separable: the small model is as good on ${pct(smallAsGood)}, fails on ${pct(smallFails)}, and its confidence tells them apart (AUC ${num(confidenceAuc)})`
+          : `not separable enough to route: small fails on ${pct(smallFails)}` +
+            (borderline !== null ? `, ${pct(borderline)} borderline (calibrated P(right) in 0.3-0.7)` : '') +
+            (confidenceAuc !== null ? `, confidence AUC ${num(confidenceAuc)}` : '') +
+            `: route everything large`;
+
+  // (d) structural validation.
+  const schema = ev.responseSchema !== null;
+  const validFlags = ev.smallSchemaValid;
+  const directSmall =
+    schema && labelledOk && validFlags.length === rows.length && validFlags.every((v) => v !== null)
+      ? bootstrapPolicy(rows, small, large, (i) => validFlags[i] === true, bootOpts)
+      : null;
+  const directClears =
+    directSmall !== null && directSmall.lowerBound >= opts.target && directSmall.relativeCost < 1;
+  const structuralNote = !schema
+    ? 'no response schema configured for this task: structural validation is not available, quality must come from confidence or labels'
+    : `schema configured; valid answers: ${ev.models.map((m) => `${m.model} ${pct(m.schemaValidRate)}`).join(', ')}` +
+      (directSmall
+        ? `; serving the small model when its answer is valid (direct-small) keeps ${pct(directSmall.relativeQuality)} (bound ${pct(directSmall.lowerBound)}) at ${pct(directSmall.relativeCost)} cost`
+        : '');
+
+  // (e) latency under load.
+  const lt = opts.loadtest ?? null;
+  const top = lt?.steps[lt.steps.length - 1];
+  const latency: TaskAdvice['latency'] = lt
+    ? {
+        given: true,
+        saturationRate: lt.saturationRate,
+        sustainedRate: lt.sustainedRate,
+        routerBottleneck: lt.routerBottleneck,
+        addedP95AtTopMs: top?.addedMs.p95 ?? null,
+        note:
+          (lt.saturationRate === null
+            ? `held every tested rate up to ${top?.offeredRate ?? '-'} req/s`
+            : `saturated at ${lt.saturationRate} req/s (held ${lt.sustainedRate ?? 'none'})`) +
+          (lt.peak !== null ? ` against a stated peak of ${lt.peak} req/s (x${lt.multiplier})` : '') +
+          `; added (non-model) p95 at the top rate ${ms(top?.addedMs.p95 ?? null)}` +
+          (lt.routerBottleneck
+            ? '; the router/orchestration became the bottleneck'
+            : '; the router was not the bottleneck'),
+      }
+    : {
+        given: false,
+        saturationRate: null,
+        sustainedRate: null,
+        routerBottleneck: null,
+        addedP95AtTopMs: null,
+        note: 'no loadtest given (--loadtest FILE.json from `cascade loadtest`)',
+      };
+
+  // Routed candidates, net of orchestration.
+  const selfCheck =
+    kind !== null && ['self_check_log_p_yes', 'self_check', 'judge_score', 'judge'].includes(kind);
+  const candidates: { kind: RecommendationKind; fig: PolicyFigures; extraActions: number; reason: string }[] =
+    [];
+  if (cascadeSaves && chosenFig) {
+    candidates.push({
+      kind: 'calibrated-cascade',
+      fig: chosenFig,
+      // classify + check markers, one more call when escalated, the self-check call when checked.
+      extraActions: 2 + chosen!.escalationRate + (selfCheck ? 1 - chosen!.skipRate : 0),
+      reason: `a calibrated cascade ${small} -> ${large} keeps ${pct(chosen!.relativeQuality)} of the large model's quality (bound ${pct(chosen!.lowerBound)} >= ${pct(opts.target)} at ${pct(opts.confidence)}) at ${pct(chosen!.relativeCost)} of its cost, escalating ${pct(chosen!.escalationRate)}`,
+    });
+  }
+  if (directClears) {
+    candidates.push({
+      kind: 'rules-route',
+      fig: directSmall!,
+      extraActions:
+        2 +
+        (1 - directSmall!.relativeCost > 0 ? rows.filter((_, i) => !validFlags[i]).length / rows.length : 0),
+      reason: `the schema is the rule (direct-small): ${small}'s valid answers stand, invalid ones escalate; keeps ${pct(directSmall!.relativeQuality)} (bound ${pct(directSmall!.lowerBound)}) at ${pct(directSmall!.relativeCost)} cost`,
+    });
+  }
+  const net = (c: (typeof candidates)[number], frac: number) =>
+    staticLargeUsdMonth * frac - c.extraActions * ev.costPerAction * requestsPerMonth;
+  candidates.sort((a, b) => net(b, 1 - b.fig.relativeCost) - net(a, 1 - a.fig.relativeCost));
+  const best = candidates[0] ?? null;
+  const bestNet = best ? net(best, 1 - best.fig.relativeCost) : null;
+  const bestNetLow = best ? net(best, best.fig.savingsInterval[0]) : null;
+  const perMTok = (x: number | null) => (x === null || monthlyTokens <= 0 ? null : (x / monthlyTokens) * 1e6);
+  const routedSavingPerMTokUsd = perMTok(bestNet);
+  const routerShare = opts.routerCostUsdMonth !== undefined ? opts.routerCostUsdMonth * tokenShare : null;
+  const breakEven = (perM: number | null) =>
+    opts.routerCostUsdMonth === undefined || perM === null
+      ? null
+      : perM <= 0
+        ? Infinity
+        : (opts.routerCostUsdMonth / perM) * 1e6;
+  const breakEvenTokensMonth = breakEven(routedSavingPerMTokUsd);
+  const breakEvenTokensMonthHigh = breakEven(perMTok(bestNetLow));
+  const verdict: TaskAdvice['spend']['verdict'] =
+    best === null || (bestNet !== null && bestNet <= 0)
+      ? 'never'
+      : breakEvenTokensMonth !== null
+        ? opts.monthlyTokens >= (breakEvenTokensMonthHigh ?? breakEvenTokensMonth)
+          ? 'above'
+          : opts.monthlyTokens >= breakEvenTokensMonth
+            ? 'within-band'
+            : 'below'
+        : opts.monthlyTokens >= band[1]
+          ? 'above'
+          : opts.monthlyTokens >= band[0]
+            ? 'within-band'
+            : 'below';
+  const spendNote =
+    `${fmtTokens(opts.monthlyTokens)} tokens/month in all, ${fmtTokens(monthlyTokens)} of them this task's (${pct(tokenShare)} of the sample's tokens): ` +
+    `${usd(staticLargeUsdMonth)}/month all on ${large}, ${usd(staticSmallUsdMonth)} all on ${small}; ` +
+    (verdict === 'never'
+      ? 'no routed policy saves money here, at any volume'
+      : breakEvenTokensMonth !== null
+        ? `break-even ${fmtTokens(breakEvenTokensMonth)}${breakEvenTokensMonthHigh !== null && breakEvenTokensMonthHigh !== breakEvenTokensMonth ? `-${fmtTokens(breakEvenTokensMonthHigh)}` : ''} tokens/month for a router costing ${usd(opts.routerCostUsdMonth!)}/month (saving ${usd(routedSavingPerMTokUsd!)} per million tokens): ${verdict}`
+        : `against the field report's break-even band of ${fmtTokens(band[0])}-${fmtTokens(band[1])} tokens/month: ${verdict}`);
+
+  // The recommendation, in the decision tree's order.
+  const warnings: string[] = [];
+  if (lt?.routerBottleneck)
+    warnings.push(`the router became the bottleneck under load (${latency.note}): fix that before routing`);
+  const cheapStatic = smallKeeps ? small : large;
+  let rec: TaskAdvice['recommendation'];
+  const staticSaving = (model: string) => {
+    if (model !== small || !smallAlone)
+      return { monthlySavingUsd: 0, monthlySavingInterval: [0, 0] as [number, number] };
+    return {
+      monthlySavingUsd: staticLargeUsdMonth * (1 - smallAlone.relativeCost),
+      monthlySavingInterval: [
+        staticLargeUsdMonth * smallAlone.savingsInterval[0],
+        staticLargeUsdMonth * smallAlone.savingsInterval[1],
+      ] as [number, number],
+    };
+  };
+  if (smallKeeps) {
+    rec = {
+      kind: 'static-small',
+      model: small,
+      reason: `${small} alone keeps ${pct(smallAlone!.relativeQuality)} of ${large}'s quality (bound ${pct(smallAlone!.lowerBound)} >= ${pct(opts.target)}): no router, route everything small`,
+      ...staticSaving(small),
+      warnings,
+    };
+  } else if (!labelledOk) {
+    rec =
+      verdict === 'below'
+        ? {
+            kind: 'static-large',
+            model: large,
+            reason: `below break-even and no labels: pick ${large} statically`,
+            monthlySavingUsd: 0,
+            monthlySavingInterval: [0, 0],
+            warnings,
+          }
+        : {
+            kind: 'rules-route',
+            model: null,
+            reason: `no labelled quality data: a rules route as a placeholder${schema ? ' (the schema as the rule: direct-small)' : ' (rules-v1, uncalibrated threshold)'} while labels are collected; savings unknown until then`,
+            monthlySavingUsd: null,
+            monthlySavingInterval: null,
+            warnings,
+          };
+  } else if (best === null || verdict === 'never') {
+    rec = {
+      kind: 'static-large',
+      model: large,
+      reason:
+        fit && !cascadeSaves
+          ? `no routing policy saves money at ${pct(opts.target)} quality with ${pct(opts.confidence)} confidence (${fit.artefact.recommendation.reason}): route everything to ${large}`
+          : `routing does not pay after its orchestration cost: route everything to ${large}`,
+      monthlySavingUsd: 0,
+      monthlySavingInterval: [0, 0],
+      warnings,
+    };
+  } else if (verdict === 'below') {
+    rec = {
+      kind: cheapStatic === small ? 'static-small' : 'static-large',
+      model: cheapStatic,
+      reason:
+        breakEvenTokensMonth !== null
+          ? `below break-even: at ${fmtTokens(opts.monthlyTokens)} tokens/month the best routed policy saves ${usd(bestNet!)}/month, less than the router's ${usd(routerShare!)} share of its fixed cost (break-even ${fmtTokens(breakEvenTokensMonth)} tokens/month); pick ${cheapStatic} statically`
+          : `below the field report's break-even band (${fmtTokens(opts.monthlyTokens)} < ${fmtTokens(band[0])} tokens/month): pick ${cheapStatic} statically`,
+      ...staticSaving(cheapStatic),
+      warnings,
+    };
+  } else {
+    const fixed = routerShare ?? 0;
+    const bestModelLatency =
+      lt !== null &&
+      !lt.routerBottleneck &&
+      lt.saturationRate !== null &&
+      best.kind === 'calibrated-cascade' &&
+      smallAlone !== null &&
+      smallAlone.relativeQuality >= opts.target;
+    rec = {
+      kind: bestModelLatency ? 'latency-budget' : best.kind,
+      model: null,
+      reason: bestModelLatency
+        ? `${best.reason}; and under load the model endpoints (not the router) saturate at ${lt!.saturationRate} req/s while ${small} alone matches on average (${pct(smallAlone!.relativeQuality)}): dispatch by queue depth within a latency budget`
+        : best.reason,
+      monthlySavingUsd: bestNet! - fixed,
+      monthlySavingInterval: [
+        net(best, best.fig.savingsInterval[0]) - fixed,
+        net(best, best.fig.savingsInterval[1]) - fixed,
+      ],
+      warnings:
+        verdict === 'within-band'
+          ? [...warnings, 'volume is within the break-even band: the saving is marginal']
+          : warnings,
+    };
+  }
+
+  return {
+    task: ev.task,
+    source: `${ev.source}: ${ev.from.join(', ')}`,
+    requests: ev.requests,
+    small,
+    large,
+    models: ev.models,
+    spend: {
+      tokenShare,
+      monthlyTokens,
+      requestsPerMonth,
+      tokensPerRequest,
+      staticLargeUsdMonth,
+      staticSmallUsdMonth,
+      extraActionsPerRequest: best?.extraActions ?? null,
+      orchestrationExtraUsdMonth: best ? best.extraActions * ev.costPerAction * requestsPerMonth : null,
+      routerCostShareUsdMonth: routerShare,
+      routedSavingPerMTokUsd,
+      breakEvenTokensMonth,
+      breakEvenTokensMonthHigh,
+      breakEvenBand: band,
+      verdict,
+      note: spendNote,
+    },
+    labelled: {
+      rows: rows.length,
+      labelSource: ev.labelSource,
+      clearsTarget: cascadeSaves,
+      chosen: chosenFig,
+      pointEstimate,
+      smallAlone,
+      enough,
+      note: labelledNote,
+    },
+    bimodality: {
+      smallAsGood,
+      smallFails,
+      bothWrong,
+      borderline,
+      confidenceAuc,
+      agreementWithLarge: smallM.agreementWithLarge,
+      verdict: bimodalVerdict,
+      note: bimodalNote,
+    },
+    structural: {
+      schema,
+      validity: ev.models.map((m) => ({ model: m.model, rate: m.schemaValidRate })),
+      directSmall,
+      note: structuralNote,
+    },
+    latency,
+    recommendation: rec,
+    fit,
+  };
+}
+
+/** Every task of the evidence, the monthly tokens split by each task's share of the sample's tokens. */
+export function advise(evidence: readonly TaskEvidence[], opts: AdviseOptions): TaskAdvice[] {
+  const weight = evidence.map((e) => e.requests * e.tokensPerRequest);
+  const total = weight.reduce((a, b) => a + b, 0) || 1;
+  return evidence.map((e, i) => adviseTask(e, opts, weight[i]! / total));
+}
+
+export const pct = (x: number | null | undefined, d = 1) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : `${(x * 100).toFixed(d)}%`;
+const pp = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)} points` : '-');
+export const num = (x: number | null | undefined, d = 3) =>
+  x === null || x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(d);
+export const ms = (x: number | null | undefined) =>
+  x === null || x === undefined ? '-' : `${x.toFixed(0)} ms`;
+export function usd(x: number): string {
+  if (!Number.isFinite(x)) return '-';
+  const a = Math.abs(x);
+  return `${x < 0 ? '-' : ''}$${a >= 100 ? a.toFixed(0) : a >= 1 ? a.toFixed(2) : a.toPrecision(2)}`;
+}
+export function fmtTokens(x: number): string {
+  if (!Number.isFinite(x)) return 'never';
+  return x >= 1e9
+    ? `${(x / 1e9).toFixed(2)}B`
+    : x >= 1e6
+      ? `${(x / 1e6).toFixed(2)}M`
+      : x >= 1e3
+        ? `${(x / 1e3).toFixed(1)}k`
+        : x.toFixed(0);
+}

@@ -1,0 +1,152 @@
+/**
+ * `cascade advise` on labelled rows of ../shared/data/cascades (bench/README.md's routing section
+ * shows which sets route and which do not): a calibrated cascade where it saves money at the
+ * target, static where it does not, static below break-even; with the figures behind each.
+ */
+import { describe, expect, it } from 'vitest';
+import { advise, auc, bootstrapPolicy } from '../../src/advise/analyse';
+import { evidenceFromLabelled } from '../../src/advise/evidence';
+import { formatMarkdown, formatSnippet } from '../../src/advise/format';
+import { parseTokens } from '../../src/cli/commands/advise';
+import { pricesFromConfig } from '../../src/calibration/labelled-data';
+import { loadConfig } from '../../src/config/load';
+import type { LabelledRow } from '../../src/router/calibration/fit';
+import { sharedDataPath } from '../helpers/shared-data';
+import YAML from 'yaml';
+import path from 'node:path';
+
+const prices = pricesFromConfig(
+  loadConfig(path.resolve(__dirname, '../../cascade.config.yaml')).config.models,
+);
+const file = (name: string) => sharedDataPath(`cascades/${name}.jsonl`);
+const base = { target: 0.97, confidence: 0.95, classifier: false, resamples: 500 };
+const evOpts = { prices, schemas: {}, costPerAction: 0.000025 };
+
+describe('advise on labelled rows', () => {
+  it('recommends a calibrated cascade where it saves money at the target (mmlu_qwen, triviaqa_qwen)', () => {
+    for (const set of ['mmlu_qwen_train', 'triviaqa_qwen_train']) {
+      const ev = evidenceFromLabelled([file(set)], { ...evOpts, ladder: ['gpt-4o-mini', 'gpt-4o'] });
+      expect(ev).toHaveLength(1);
+      const [a] = advise(ev, { ...base, monthlyTokens: 200e6 });
+      const text = formatMarkdown([a!], { ...base, monthlyTokens: 200e6 });
+      console.log(
+        text
+          .split('\n')
+          .filter((l) => /^\d\. |^\*\*Recommendation/.test(l))
+          .join('\n'),
+      );
+      expect(a!.recommendation.kind).toBe('calibrated-cascade');
+      expect(a!.labelled.clearsTarget).toBe(true);
+      expect(a!.labelled.chosen!.lowerBound).toBeGreaterThanOrEqual(0.97);
+      expect(a!.labelled.chosen!.relativeCost).toBeLessThan(0.7);
+      expect(a!.bimodality.verdict).toBe('bimodal');
+      expect(a!.spend.verdict).toBe('above');
+      // The saving: the large model's monthly spend times the savings fraction, less the added actions.
+      const { staticLargeUsdMonth, orchestrationExtraUsdMonth } = a!.spend;
+      expect(a!.recommendation.monthlySavingUsd).toBeCloseTo(
+        staticLargeUsdMonth * (1 - a!.labelled.chosen!.relativeCost) - orchestrationExtraUsdMonth!,
+        9,
+      );
+      const [lo, hi] = a!.recommendation.monthlySavingInterval!;
+      expect(lo).toBeLessThanOrEqual(a!.recommendation.monthlySavingUsd!);
+      expect(hi).toBeGreaterThanOrEqual(a!.recommendation.monthlySavingUsd!);
+      expect(lo).toBeGreaterThan(0);
+      const snippet = YAML.parse(formatSnippet([a!], {}, base)) as {
+        tasks: Record<string, { route: string; calibration: string }>;
+      };
+      expect(Object.values(snippet.tasks)[0]).toMatchObject({
+        route: 'cascade',
+        calibration: expect.stringContaining('calibration.json'),
+      });
+    }
+  });
+
+  it('recommends static where no policy saves money (truthfulqa_llama), and says why', () => {
+    const ev = evidenceFromLabelled([file('truthfulqa_llama_train')], {
+      ...evOpts,
+      ladder: ['llama3.1-8b', 'llama3.1-405b'],
+    });
+    const [a] = advise(ev, { ...base, monthlyTokens: 200e6 });
+    console.log(
+      formatMarkdown([a!], { ...base, monthlyTokens: 200e6 })
+        .split('\n')
+        .filter((l) => /^\d\. |^\*\*Recommendation/.test(l))
+        .join('\n'),
+    );
+    expect(a!.recommendation).toMatchObject({
+      kind: 'static-large',
+      model: 'llama3.1-405b',
+      monthlySavingUsd: 0,
+    });
+    expect(a!.labelled.clearsTarget).toBe(false);
+    expect(a!.bimodality.verdict).toBe('everything-large');
+    expect(a!.spend.verdict).toBe('never');
+    expect(a!.bimodality.smallFails! + a!.bimodality.smallAsGood!).toBeCloseTo(1, 12);
+    const snippet = YAML.parse(formatSnippet([a!], {}, base)) as { tasks: Record<string, unknown> };
+    expect(snippet.tasks).toEqual({ truthfulqa: { route: 'static', rungs: [{ model: 'llama3.1-405b' }] } });
+  });
+
+  it('recommends static below break-even, from the band and from a stated router cost', () => {
+    const ev = evidenceFromLabelled([file('mmlu_qwen_train')], {
+      ...evOpts,
+      ladder: ['gpt-4o-mini', 'gpt-4o'],
+    });
+    const [band] = advise(ev, { ...base, monthlyTokens: 2e6 });
+    expect(band!.spend.verdict).toBe('below');
+    expect(band!.recommendation.kind).toBe('static-large');
+    expect(band!.recommendation.reason).toMatch(/break-even band/);
+    // A stated router cost: break-even = cost / saving per token.
+    const [costed] = advise(ev, { ...base, monthlyTokens: 50e6, routerCostUsdMonth: 1000 });
+    expect(costed!.spend.breakEvenTokensMonth).toBeCloseTo(
+      (1000 / costed!.spend.routedSavingPerMTokUsd!) * 1e6,
+      3,
+    );
+    expect(costed!.spend.breakEvenTokensMonth!).toBeGreaterThan(50e6);
+    expect(costed!.recommendation.kind).toBe('static-large');
+    const [rich] = advise(ev, { ...base, monthlyTokens: 5e9, routerCostUsdMonth: 1000 });
+    expect(rich!.recommendation.kind).toBe('calibrated-cascade');
+    expect(rich!.recommendation.monthlySavingUsd).toBeCloseTo(
+      rich!.spend.staticLargeUsdMonth * (1 - rich!.labelled.chosen!.relativeCost) -
+        rich!.spend.orchestrationExtraUsdMonth! -
+        1000,
+      6,
+    );
+  });
+});
+
+describe('advise helpers', () => {
+  it('parses token volumes', () => {
+    expect(parseTokens('50M')).toBe(50e6);
+    expect(parseTokens('2.5e6')).toBe(2.5e6);
+    expect(parseTokens('800k')).toBe(800e3);
+    expect(() => parseTokens('lots')).toThrow(/monthly-tokens/);
+  });
+
+  it('computes AUC with ties as half', () => {
+    expect(auc([1, 2, 3, 4], [false, false, true, true])).toBe(1);
+    expect(auc([1, 1], [false, true])).toBe(0.5);
+    expect(auc([1], [true])).toBeNull();
+  });
+
+  it('bootstraps a fixed-rule policy: serving the large model always is quality 1 at cost 1', () => {
+    const rows: LabelledRow[] = Array.from({ length: 40 }, (_, i) => ({
+      file: 'x',
+      line: i + 1,
+      id: String(i),
+      task: 't',
+      messages: [],
+      outcomes: {
+        s: { correct: i % 2 === 0, raw: null, kind: null, costUsd: 1, answerCostUsd: 1 },
+        l: { correct: i % 4 !== 3, raw: null, kind: null, costUsd: 10, answerCostUsd: 10 },
+      },
+    }));
+    const opts = { confidence: 0.95, resamples: 200, seed: 1 };
+    const small = bootstrapPolicy(rows, 's', 'l', () => true, opts)!;
+    expect(small.relativeQuality).toBeCloseTo(20 / 30, 12);
+    expect(small.relativeCost).toBeCloseTo(0.1, 12);
+    expect(small.lowerBound).toBeLessThan(small.relativeQuality);
+    // "small first, escalate when invalid" pays both on escalated rows.
+    const half = bootstrapPolicy(rows, 's', 'l', (i) => i < 20, opts)!;
+    expect(half.relativeCost).toBeCloseTo((20 * 1 + 20 * 11) / 400, 12);
+  });
+});
