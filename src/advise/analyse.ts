@@ -221,6 +221,12 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
   }
   const bootOpts = { confidence: opts.confidence, resamples, seed };
   const smallAlone = labelledOk ? bootstrapPolicy(rows, small, large, () => true, bootOpts) : null;
+  // The dearest model is not always the best: a cheaper one may match it on its own (in
+  // ../shared/data qwen2.5-72b beats gpt-4o on MMLU). The cheapest model whose static bound clears
+  // the target is then the answer, whatever the ladder's small rung is.
+  const staticAlternative = labelledOk
+    ? cheapestStaticKeeping(ev.staticRows, ev.models, large, opts.target, bootOpts)
+    : null;
   const chosen = fit?.artefact.chosen ?? null;
   const cascadeSaves =
     fit !== null && fit.artefact.recommendation.route === 'cascade' && chosen!.relativeCost < 1;
@@ -415,14 +421,16 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
     warnings.push(`the router became the bottleneck under load (${latency.note}): fix that before routing`);
   const cheapStatic = smallKeeps ? small : large;
   let rec: TaskAdvice['recommendation'];
-  const staticSaving = (model: string) => {
-    if (model !== small || !smallAlone)
-      return { monthlySavingUsd: 0, monthlySavingInterval: [0, 0] as [number, number] };
+  const staticSaving = (
+    model: string,
+    figures: PolicyFigures | null = model === small ? smallAlone : null,
+  ) => {
+    if (!figures) return { monthlySavingUsd: 0, monthlySavingInterval: [0, 0] as [number, number] };
     return {
-      monthlySavingUsd: staticLargeUsdMonth * (1 - smallAlone.relativeCost),
+      monthlySavingUsd: staticLargeUsdMonth * (1 - figures.relativeCost),
       monthlySavingInterval: [
-        staticLargeUsdMonth * smallAlone.savingsInterval[0],
-        staticLargeUsdMonth * smallAlone.savingsInterval[1],
+        staticLargeUsdMonth * figures.savingsInterval[0],
+        staticLargeUsdMonth * figures.savingsInterval[1],
       ] as [number, number],
     };
   };
@@ -432,6 +440,20 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
       model: small,
       reason: `${small} alone keeps ${pct(smallAlone!.relativeQuality)} of ${large}'s quality (bound ${pct(smallAlone!.lowerBound)} >= ${pct(opts.target)}): no router, route everything small`,
       ...staticSaving(small),
+      warnings,
+    };
+  } else if (
+    staticAlternative !== null &&
+    (!cascadeSaves || staticAlternative.figures.relativeCost <= chosen!.relativeCost)
+  ) {
+    const alt = staticAlternative;
+    rec = {
+      kind: 'static-small',
+      model: alt.model,
+      reason:
+        `${alt.model} alone keeps ${pct(alt.figures.relativeQuality)} of ${large}'s quality (bound ${pct(alt.figures.lowerBound)} >= ${pct(opts.target)}) ` +
+        `at ${pct(alt.figures.relativeCost)} of its cost${cascadeSaves ? `, less than the best cascade's ${pct(chosen!.relativeCost)}` : ''}: no router, serve ${alt.model} statically`,
+      ...staticSaving(alt.model, alt.figures),
       warnings,
     };
   } else if (!labelledOk) {
@@ -587,4 +609,27 @@ export function fmtTokens(x: number): string {
       : x >= 1e3
         ? `${(x / 1e3).toFixed(1)}k`
         : x.toFixed(0);
+}
+
+/**
+ * The cheapest model other than `large` that, served alone, keeps the target relative quality
+ * with the stated confidence (the same bootstrap bound as the cascade's), or null.
+ */
+function cheapestStaticKeeping(
+  rows: readonly LabelledRow[],
+  models: readonly ModelEvidence[],
+  large: string,
+  target: number,
+  opts: { confidence: number; resamples: number; seed: number },
+): { model: string; figures: PolicyFigures } | null {
+  const candidates = models
+    .filter(
+      (m) => m.model !== large && rows.length > 0 && rows.every((r) => r.outcomes[m.model] !== undefined),
+    )
+    .sort((a, b) => a.meanCostUsd - b.meanCostUsd);
+  for (const m of candidates) {
+    const figures = bootstrapPolicy(rows, m.model, large, () => true, opts);
+    if (figures && figures.lowerBound >= target) return { model: m.model, figures };
+  }
+  return null;
 }

@@ -40,6 +40,12 @@ export interface TaskEvidence {
   /** Requests with a reference label for both small and large (what calibration runs on). */
   labelled: LabelledRow[];
   labelSource: string;
+  /**
+   * Requests with a reference label for every model, each model's outcome in it (correct, answer
+   * cost): what "could one cheaper model serve alone?" is weighed on. Empty when no request has
+   * labels for all.
+   */
+  staticRows: LabelledRow[];
   /** The task's response schema (configured, or the requests'), null when none. */
   responseSchema: Record<string, unknown> | null;
   /** Per labelled row (same order): was the small model's answer schema-valid (null: no schema). */
@@ -163,6 +169,21 @@ export function evidenceFromProfile(dir: string, opts: EvidenceOptions): TaskEvi
       });
       smallSchemaValid.push(s.quality.schemaValid);
     }
+    const staticRows: LabelledRow[] = [];
+    for (const [requestId, pair] of byReq) {
+      const all = ids.map((m) => pair.get(m));
+      if (all.some((r) => !r || r.quality.correct === null)) continue;
+      staticRows.push({
+        file: dir,
+        line: all[0]!.line,
+        id: requestId,
+        task,
+        messages: [],
+        outcomes: Object.fromEntries(
+          all.map((r) => [r!.model, staticOutcome(r!.quality.correct!, r!.costUsd)]),
+        ),
+      });
+    }
     // Every row needs a confidence for the small rung, or none does (one calibration per rung).
     const withConf = labelled.filter((r) => r.outcomes[small]!.raw !== null).length;
     const keep = labelled.map((r) => withConf === 0 || r.outcomes[small]!.raw !== null);
@@ -177,6 +198,7 @@ export function evidenceFromProfile(dir: string, opts: EvidenceOptions): TaskEvi
       small,
       large,
       labelled: rows,
+      staticRows,
       labelSource: sources.size ? [...sources].join(', ') : 'none',
       responseSchema: opts.schemas[task] ?? null,
       smallSchemaValid: smallSchemaValid.filter((_, i) => keep[i]),
@@ -310,6 +332,25 @@ export function evidenceFromLabelled(files: string[], opts: EvidenceOptions): Ta
       if (!(err instanceof LabelledDataError)) throw err;
       labelSource = `none usable: ${err.message}`;
     }
+    const staticRows: LabelledRow[] = g.rows.flatMap((r, i) =>
+      modelNames.every((m) => typeof r.models[m]?.correct === 'boolean')
+        ? [
+            {
+              file: [...g.files].join(', '),
+              line: i + 1,
+              id: `${g.task}-${i}`,
+              task: g.task,
+              messages: r.messages,
+              outcomes: Object.fromEntries(
+                modelNames.map((m) => [
+                  m,
+                  staticOutcome(r.models[m]!.correct as boolean, costOf(r.models[m]!, m, r.messages)),
+                ]),
+              ),
+            },
+          ]
+        : [],
+    );
     const smallSchemaValid = labelled.map(() => null as boolean | null);
     if (schema) {
       // The recorded answers, in file order (labelled rows keep the files' order).
@@ -328,6 +369,7 @@ export function evidenceFromLabelled(files: string[], opts: EvidenceOptions): Ta
       small,
       large,
       labelled,
+      staticRows,
       labelSource,
       responseSchema: schema,
       smallSchemaValid,
@@ -336,4 +378,9 @@ export function evidenceFromLabelled(files: string[], opts: EvidenceOptions): Ta
       tokensPerRequest: models.find((m) => m.model === large)!.meanTokens,
     };
   });
+}
+
+/** A model's outcome on one request, for static options only (no confidence, no check call). */
+function staticOutcome(correct: boolean, costUsd: number): LabelledRow['outcomes'][string] {
+  return { correct, raw: null, kind: null, costUsd, answerCostUsd: costUsd };
 }

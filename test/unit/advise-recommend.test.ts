@@ -23,8 +23,8 @@ const base = { target: 0.97, confidence: 0.95, classifier: false, resamples: 500
 const evOpts = { prices, schemas: {}, costPerAction: 0.000025 };
 
 describe('advise on labelled rows', () => {
-  it('recommends a calibrated cascade where it saves money at the target (mmlu_qwen, triviaqa_qwen)', () => {
-    for (const set of ['mmlu_qwen_train', 'triviaqa_qwen_train']) {
+  it('recommends a calibrated cascade where it saves money at the target (triviaqa_qwen, medmcqa_qwen)', () => {
+    for (const set of ['triviaqa_qwen_train', 'medmcqa_qwen_train']) {
       const ev = evidenceFromLabelled([file(set)], { ...evOpts, ladder: ['gpt-4o-mini', 'gpt-4o'] });
       expect(ev).toHaveLength(1);
       const [a] = advise(ev, { ...base, monthlyTokens: 200e6 });
@@ -61,6 +61,35 @@ describe('advise on labelled rows', () => {
     }
   });
 
+  it('recommends a cheaper model alone when it matches the large one (mmlu_qwen: a qwen beats gpt-4o)', () => {
+    const ev = evidenceFromLabelled([file('mmlu_qwen_train')], {
+      ...evOpts,
+      ladder: ['gpt-4o-mini', 'gpt-4o'],
+    });
+    const [a] = advise(ev, { ...base, monthlyTokens: 200e6 });
+    // The ladder's cascade would save money (bound >= 97%)...
+    expect(a!.labelled.clearsTarget).toBe(true);
+    // ...but a model cheaper than gpt-4o keeps its quality alone, for less than the cascade costs.
+    expect(a!.recommendation.kind).toBe('static-small');
+    expect(a!.recommendation.model).toMatch(/^qwen2\.5-/);
+    expect(a!.recommendation.reason).toMatch(
+      /alone keeps .* \(bound .* >= 97\.0%\) at .* of its cost, less than the best cascade's/,
+    );
+    const rows = ev[0]!.staticRows;
+    expect(rows).toHaveLength(285);
+    const alone = bootstrapPolicy(rows, a!.recommendation.model!, 'gpt-4o', () => true, {
+      confidence: 0.95,
+      resamples: 500,
+      seed: 1,
+    })!;
+    expect(alone.lowerBound).toBeGreaterThanOrEqual(0.97);
+    expect(alone.relativeCost).toBeLessThan(a!.labelled.chosen!.relativeCost);
+    expect(a!.recommendation.monthlySavingUsd).toBeCloseTo(
+      a!.spend.staticLargeUsdMonth * (1 - alone.relativeCost),
+      6,
+    );
+  });
+
   it('recommends static where no policy saves money (truthfulqa_llama), and says why', () => {
     const ev = evidenceFromLabelled([file('truthfulqa_llama_train')], {
       ...evOpts,
@@ -87,7 +116,7 @@ describe('advise on labelled rows', () => {
   });
 
   it('recommends static below break-even, from the band and from a stated router cost', () => {
-    const ev = evidenceFromLabelled([file('mmlu_qwen_train')], {
+    const ev = evidenceFromLabelled([file('triviaqa_qwen_train')], {
       ...evOpts,
       ladder: ['gpt-4o-mini', 'gpt-4o'],
     });
