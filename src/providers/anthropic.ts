@@ -32,6 +32,7 @@ import {
   type Usage,
 } from './types';
 import { sdkAttempt, type AttemptContext } from './sdk-attempt';
+import { describeValue, isCount, isObj, parseHeaderList } from './reply-fields';
 
 export interface AnthropicOptions {
   /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
@@ -121,9 +122,9 @@ export class AnthropicProvider implements ModelProvider {
   private result(data: unknown, headers: Headers, latencyMs: number): ModelCallResult {
     if (!isObj(data)) {
       // The SDK hands back text for a non-JSON content type and undefined for an empty body.
-      throw new MalformedResponseError(`body is not a JSON object (got ${describe(data)})`, 200);
+      throw new MalformedResponseError(`body is not a JSON object (got ${describeValue(data)})`, 200);
     }
-    const derived = new Set(parseList(headers.get(DERIVED_HEADER)));
+    const derived = new Set(parseHeaderList(headers.get(DERIVED_HEADER)));
     const read = readUsage(data['usage']);
     // As with the OpenAI-compatible client: missing usage is 0 tokens flagged as derived
     // ("cost unknown"), not a failure and not "free".
@@ -168,25 +169,6 @@ function toMessage(m: ChatMessage): Anthropic.MessageParam {
 function toOutputFormat(rf: ResponseFormat): Anthropic.JSONOutputFormat | undefined {
   return rf.type === 'json_schema' ? { type: 'json_schema', schema: rf.schema } : undefined;
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'an empty body';
-  if (typeof v === 'string') return `text "${v.slice(0, 60)}${v.length > 60 ? '...' : ''}"`;
-  return Array.isArray(v) ? 'an array' : typeof v;
-}
-
-function parseList(header: string | null): string[] {
-  if (!header) return [];
-  return header
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 /**
  * `usage` as Usage. Prompt tokens are `input_tokens` plus any cache writes and reads the endpoint

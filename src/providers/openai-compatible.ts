@@ -18,6 +18,7 @@ import {
   type Usage,
 } from './types';
 import { sdkAttempt, type AttemptContext } from './sdk-attempt';
+import { describeValue, isCount, isObj, parseHeaderList } from './reply-fields';
 
 export interface OpenAICompatibleOptions {
   /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
@@ -106,9 +107,9 @@ export class OpenAICompatibleProvider implements ModelProvider {
   private result(data: unknown, headers: Headers, latencyMs: number): ModelCallResult {
     if (!isObj(data)) {
       // The SDK hands back text for a non-JSON content type and undefined for an empty body.
-      throw new MalformedResponseError(`body is not a JSON object (got ${describe(data)})`, 200);
+      throw new MalformedResponseError(`body is not a JSON object (got ${describeValue(data)})`, 200);
     }
-    const derived = new Set(parseList(headers.get(DERIVED_HEADER)));
+    const derived = new Set(parseHeaderList(headers.get(DERIVED_HEADER)));
     const read = readUsage(data['usage']);
     // Some local servers omit usage. Failing every call would make them unusable; reporting 0 as
     // if observed would hide the cost. So: tokens 0, and "usage" flagged as derived, which the
@@ -164,25 +165,6 @@ function toResponseFormat(
     json_schema: { name: rf.name, schema: rf.schema, ...(rf.strict !== undefined && { strict: rf.strict }) },
   };
 }
-
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'an empty body';
-  if (typeof v === 'string') return `text "${v.slice(0, 60)}${v.length > 60 ? '...' : ''}"`;
-  return Array.isArray(v) ? 'an array' : typeof v;
-}
-
-function parseList(header: string | null): string[] {
-  if (!header) return [];
-  return header
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
-}
-
-const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
 function readUsage(raw: unknown): { usage: Usage; missing: boolean } {
   const u = isObj(raw) ? raw : {};
