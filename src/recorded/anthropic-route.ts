@@ -17,13 +17,13 @@
  * body) and `empty` (no content blocks) have Anthropic bodies; `timeout` and `reset` behave as on
  * the OpenAI route.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { resolveCompletion, type ServedAnswer } from './answer';
 import { type RecordedDataset } from './dataset';
 import { type FaultInjector, type FaultKind, isFaultKind, respondWithFault } from './faults';
-import { type ConcurrencyLimiter, QueueAbortedError } from './limiter';
+import { type ConcurrencyLimiter } from './limiter';
+import { serveAnswer } from './serve-answer';
 import { type RecordedMetrics } from './metrics';
 import { type ChatCompletionRequest } from './openai-schema';
 
@@ -180,27 +180,13 @@ export function registerAnthropicRoute(app: FastifyInstance, deps: AnthropicRout
       );
     }
 
-    // Hold the model's slot for the (scaled) recorded latency, so a slow model builds a queue.
-    let release: (() => void) | undefined;
-    try {
-      release = await limiter.acquire(resolution.model, signal);
-      const waitMs = resolution.latencyMs * settings.latencyScale;
-      if (waitMs > 0) await sleep(waitMs, undefined, { signal });
-    } catch (err) {
-      release?.();
-      if (!(err instanceof QueueAbortedError) && !signal.aborted) throw err;
-      reply.hijack();
-      if (!reply.raw.destroyed) reply.raw.destroy();
-      metrics.countRequest(label, 'aborted');
-      return reply;
-    }
-    try {
-      setAnswerHeaders(reply, resolution);
-      metrics.countRequest(label, '200');
-      return await reply.code(200).send(messageBody(resolution));
-    } finally {
-      release();
-    }
+    return serveAnswer(reply, resolution, {
+      deps: { limiter, metrics, latencyScale: settings.latencyScale },
+      label,
+      signal,
+      derivedName: (d) => DERIVED_NAMES[d] ?? d,
+      body: messageBody,
+    });
   });
 }
 
@@ -250,16 +236,6 @@ const DERIVED_NAMES: Record<string, string> = {
   'usage.prompt_tokens': 'usage.input_tokens',
   'usage.completion_tokens': 'usage.output_tokens',
 };
-
-function setAnswerHeaders(reply: FastifyReply, answer: ServedAnswer): void {
-  reply.header('x-recorded-row-id', answer.reply.rowId);
-  reply.header('x-recorded-latency-ms', String(answer.latencyMs));
-  if (answer.costUsd !== undefined) reply.header('x-recorded-cost-usd', String(answer.costUsd));
-  if (answer.derived.length > 0) {
-    reply.header('x-recorded-derived', answer.derived.map((d) => DERIVED_NAMES[d] ?? d).join(','));
-  }
-  if (answer.reply.judgement) reply.header('x-recorded-judge-prompt', answer.reply.judgement.judgeType);
-}
 
 function messageSkeleton(
   model: string,

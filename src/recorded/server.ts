@@ -20,7 +20,6 @@
  * Routes: POST /v1/chat/completions, POST /v1/messages (Anthropic's Messages API, same lookup:
  * anthropic-route.ts), GET /v1/models, GET /metrics, GET /healthz, GET|POST|DELETE /admin/faults.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -29,6 +28,7 @@ import Fastify, {
 } from 'fastify';
 import { resolveCompletion, type ServedAnswer } from './answer';
 import { registerAnthropicRoute } from './anthropic-route';
+import { serveAnswer } from './serve-answer';
 import { loadDataset, type RecordedDataset } from './dataset';
 import {
   FaultInjector,
@@ -38,7 +38,7 @@ import {
   type FaultKind,
   type FaultStep,
 } from './faults';
-import { ConcurrencyLimiter, QueueAbortedError } from './limiter';
+import { ConcurrencyLimiter } from './limiter';
 import { createRecordedMetrics, type RecordedMetrics } from './metrics';
 import {
   chatCompletionRequestSchema,
@@ -283,28 +283,12 @@ function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       );
     }
 
-    // Hold the model's slot for the (scaled) recorded latency, so a slow model builds a queue.
-    let release: (() => void) | undefined;
-    try {
-      release = await limiter.acquire(resolution.model, signal);
-      const waitMs = resolution.latencyMs * settings.latencyScale;
-      if (waitMs > 0) await sleep(waitMs, undefined, { signal });
-    } catch (err) {
-      release?.();
-      if (!(err instanceof QueueAbortedError) && !signal.aborted) throw err;
-      // The client left (or the server is closing): nobody to answer.
-      reply.hijack();
-      if (!reply.raw.destroyed) reply.raw.destroy();
-      metrics.countRequest(label, 'aborted');
-      return reply;
-    }
-    try {
-      setAnswerHeaders(reply, resolution);
-      metrics.countRequest(label, '200');
-      return await reply.code(200).send(completionBody(resolution));
-    } finally {
-      release();
-    }
+    return serveAnswer(reply, resolution, {
+      deps: { limiter, metrics, latencyScale: settings.latencyScale },
+      label,
+      signal,
+      body: completionBody,
+    });
   });
 }
 
@@ -341,14 +325,6 @@ function readFaultHeaders(
     }
   }
   return { kind, retryAfterSeconds };
-}
-
-function setAnswerHeaders(reply: FastifyReply, answer: ServedAnswer): void {
-  reply.header('x-recorded-row-id', answer.reply.rowId);
-  reply.header('x-recorded-latency-ms', String(answer.latencyMs));
-  if (answer.costUsd !== undefined) reply.header('x-recorded-cost-usd', String(answer.costUsd));
-  if (answer.derived.length > 0) reply.header('x-recorded-derived', answer.derived.join(','));
-  if (answer.reply.judgement) reply.header('x-recorded-judge-prompt', answer.reply.judgement.judgeType);
 }
 
 function completionBody(answer: ServedAnswer): object {
