@@ -29,6 +29,7 @@ import { runPool } from './lib/pool';
 import { readJsonlRows, startBenchTemporal, stderrLog, type BenchTemporal } from './lib/stack';
 import { summarize, type Summary } from './lib/stats';
 import { fmt, fmtSigned, formatTable } from './lib/table';
+import { parseOrExit, wholeNumber } from './lib/args';
 
 const MODES = ['direct', 'client', 'gateway', 'gateway-eager'] as const;
 type Mode = (typeof MODES)[number];
@@ -79,12 +80,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     allowPositionals: false,
   });
   if (values.help) return 'help';
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be a whole number >= ${min}, got "${v}"`);
-    return n;
-  };
+  const int = wholeNumber;
   const scale = Number(values['latency-scale']);
   if (!(scale >= 0)) throw new Error(`--latency-scale must be a number >= 0`);
   if (values.server !== 'default' && values.server !== 'fast-dispatch') {
@@ -352,17 +348,9 @@ function report(cells: Cell[], opts: Options, meta: Record<string, unknown>): st
 }
 
 async function main(): Promise<number> {
-  let opts: Options | 'help';
-  try {
-    opts = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseOrExit(parseOptions, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const opts: Options = parsed;
   const rows = readJsonlRows<Row>(opts.data).filter(
     (r) => typeof r.models?.[opts.model]?.answer === 'string',
   );

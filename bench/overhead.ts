@@ -19,19 +19,12 @@ import { fmt } from './lib/table';
 import { fillAdded, load1, loadPrompts, runCell, TASKS, type Cell } from './overhead/cell';
 import { parseOptions, REPO_ROOT, SERVER_PROFILES, USAGE, type Options } from './overhead/options';
 import { formatReport, machine } from './overhead/report';
+import { parseOrExit } from './lib/args';
 
 async function main(): Promise<number> {
-  let opts: Options | 'help';
-  try {
-    opts = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-    return 2;
-  }
-  if (opts === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  const parsed = parseOrExit(parseOptions, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const opts: Options = parsed;
   const rows = loadPrompts(opts);
   const log = stderrLog;
   let stopping = false;

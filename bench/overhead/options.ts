@@ -1,6 +1,7 @@
 /** Command-line options of bench/overhead. */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { wholeNumber } from '../lib/args';
 
 export const MODES = ['direct', 'static', 'cascade'] as const;
 export type Mode = (typeof MODES)[number];
@@ -71,12 +72,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
     allowPositionals: false,
   });
   if (values.help) return 'help';
-  const int = (name: string, v: string, min: number) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min)
-      throw new Error(`--${name} must be a whole number >= ${min}, got "${v}"`);
-    return n;
-  };
+  const int = wholeNumber;
   const list = (v: string) =>
     v
       .split(',')
