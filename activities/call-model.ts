@@ -1,13 +1,23 @@
 /**
- * The model call, as a regular activity on the model's own task queue
- * (`cascade-model-<modelId>`). One attempt per activity execution (`maximumAttempts: 1`):
- * the workflow drives retries so every attempt is its own event in history. It heartbeats
- * while the HTTP call runs, so a cancelled request aborts its in-flight call and a dead worker
- * is noticed within the heartbeat timeout rather than the call's full timeout.
+ * The model call. Durable execution: a regular activity on the model's own task queue
+ * (`cascade-model-<modelId>`), heartbeating while the HTTP call runs, so a cancelled request
+ * aborts its in-flight call and a dead worker is noticed within the heartbeat timeout rather
+ * than the call's full timeout. Lean execution: the same function as a local activity of the
+ * workflow's worker (no heartbeats: core cancels it directly, and the workflow task's own
+ * timeout notices a dead worker). Either way one attempt per execution (`maximumAttempts: 1`):
+ * the workflow drives retries so every attempt is its own event in history.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ChatMessage, ModelCallResult, ModelProvider, ResponseFormat } from '../src/providers/types';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import type { CallJournal, CallKey, EarlierExecution } from '../src/ledger/call-journal';
+import type {
+  ChatMessage,
+  ModelCallResult,
+  ModelProvider,
+  ProviderErrorDetails,
+  ResponseFormat,
+} from '../src/providers/types';
 import { ProviderError } from '../src/providers/types';
+import type { Pricing } from '../src/providers/cost';
 import type { CallPurpose } from '../src/router/trace';
 
 export interface CallModelInput {
@@ -24,26 +34,54 @@ export interface CallModelInput {
   temperature?: number;
 }
 
+/**
+ * A call's result, and the earlier execution of the same call that Temporal did not record (a
+ * lean call re-run after its worker died): the workflow puts it on the record as a `lost` attempt.
+ */
+export type CallModelResult = ModelCallResult & { earlier?: EarlierExecution };
+export type CallModelFailureDetails = ProviderErrorDetails & { earlier?: EarlierExecution };
+
 export interface ModelActivityDeps {
   /** The worker's client for a model id (keys resolved from the worker's environment). */
   provider: (modelId: string) => ModelProvider;
   /** How often to heartbeat during a call. */
   heartbeatEveryMs?: number;
+  /**
+   * Where lean (local-activity) calls journal their executions (the worker's ledger), so a call
+   * re-run after a crash reports the lost one (src/ledger/call-journal.ts). None: not journalled.
+   */
+  journal?: CallJournal;
+  /** A model's prices, to estimate what a call lost in flight was billed. */
+  pricing?: (modelId: string) => Pricing | undefined;
+}
+
+/** Input tokens counted locally: ~4 characters a token, as the classifier's features count them. */
+function approxTokensIn(messages: ChatMessage[]): number {
+  return messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 0);
 }
 
 export function createModelActivities(deps: ModelActivityDeps) {
   const every = deps.heartbeatEveryMs ?? 2_000;
 
-  async function callModel(input: CallModelInput): Promise<ModelCallResult> {
+  async function callModel(input: CallModelInput): Promise<CallModelResult> {
     const ctx = Context.current();
     const responseFormat: ResponseFormat | undefined = input.responseSchema
       ? { type: 'json_schema', name: 'answer', schema: input.responseSchema }
       : undefined;
+    const run = ctx.info.workflowExecution;
+    const key: CallKey | null =
+      deps.journal && ctx.info.isLocal && run
+        ? { workflowId: run.workflowId, runId: run.runId, activityId: ctx.info.activityId }
+        : null;
+    const earlier = key ? await journalBegin(key, input) : null;
     // No heartbeat at the start: each one that reaches the server is a billable action on
-    // Temporal Cloud, and most calls finish before the first interval.
-    const timer = setInterval(() => ctx.heartbeat({ inCall: input.attempt }), every);
+    // Temporal Cloud, and most calls finish before the first interval. (A local activity has
+    // no heartbeats: core cancels it directly.)
+    const timer = ctx.info.isLocal
+      ? undefined
+      : setInterval(() => ctx.heartbeat({ inCall: input.attempt }), every);
     try {
-      return await deps.provider(input.modelId).call({
+      const result = await deps.provider(input.modelId).call({
         messages: input.messages,
         logprobs: input.logprobs,
         topLogprobs: input.topLogprobs,
@@ -52,22 +90,59 @@ export function createModelActivities(deps: ModelActivityDeps) {
         temperature: input.temperature,
         signal: ctx.cancellationSignal,
       });
+      if (key)
+        await journalEnd(key, { ...result.usage, costUsd: result.costUsd, latencyMs: result.latencyMs });
+      return earlier ? { ...result, earlier } : result;
     } catch (err) {
       // Cancelled (the request was cancelled, or the workflow no longer wants this attempt):
       // report the cancellation itself, not the HTTP client's abort error.
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
       if (err instanceof ProviderError) {
+        const d = err.details;
+        if (key) await journalEnd(key, { ...d, latencyMs: d.latencyMs });
+        const details: CallModelFailureDetails = earlier ? { ...d, earlier } : d;
         // Non-retryable at the Temporal level: the workflow reads the details and decides.
         throw ApplicationFailure.create({
-          type: err.details.errorClass,
-          message: err.details.message,
+          type: d.errorClass,
+          message: d.message,
           nonRetryable: true,
-          details: [err.details],
+          details: [details],
         });
       }
       throw err;
     } finally {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
+    }
+  }
+
+  /** The journal must not stop a call: a ledger outage costs the record of a crash, not the request. */
+  async function journalBegin(key: CallKey, input: CallModelInput): Promise<EarlierExecution | null> {
+    const tokensIn = approxTokensIn(input.messages);
+    const price = deps.pricing?.(input.modelId);
+    try {
+      return await deps.journal!.begin(key, {
+        model: input.modelId,
+        purpose: input.purpose,
+        attempt: input.attempt,
+        estimatedTokensIn: tokensIn,
+        estimatedCostUsd: price ? (tokensIn * price.inputPerMTok) / 1e6 : 0,
+      });
+    } catch (err) {
+      log.warn('call journal unavailable: a crash during this call would go unrecorded', {
+        error: (err as Error).message,
+      });
+      return null;
+    }
+  }
+
+  async function journalEnd(
+    key: CallKey,
+    usage: { tokensIn: number; tokensOut: number; costUsd: number; latencyMs: number },
+  ): Promise<void> {
+    try {
+      await deps.journal!.end(key, usage);
+    } catch (err) {
+      log.warn('call journal unavailable', { error: (err as Error).message });
     }
   }
 

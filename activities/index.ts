@@ -6,7 +6,13 @@ import { checkAnswer } from './check';
 import { classify } from './classify';
 import { createEndpointSnapshot, type EndpointSnapshotDeps } from './endpoint-snapshot';
 
-export { createModelActivities, type ModelActivities, type CallModelInput } from './call-model';
+export {
+  createModelActivities,
+  type ModelActivities,
+  type CallModelInput,
+  type CallModelResult,
+  type CallModelFailureDetails,
+} from './call-model';
 export type { CheckInput, CheckOutput } from './check';
 export type { ClassifyInput } from './classify';
 export type { EndpointSnapshotDeps, EndpointSnapshotInput, TaskQueueDescriber } from './endpoint-snapshot';

@@ -3,12 +3,16 @@
  * directly, measured side by side in one run (issue 3, item 7). It prints figures; it never
  * passes or fails on time.
  *
- *   direct   the production provider client (OpenAICompatibleProvider) -> recorded-model server
- *   static   CascadeClient -> cascadeWorkflow, `static` route, one model (no routing work)
- *   cascade  CascadeClient -> cascadeWorkflow, 2-rung `cascade` with threshold 0, so the first
- *            rung always stands: classify + call + check, and never an escalation
+ *   direct           the production provider client (OpenAICompatibleProvider) -> recorded-model server
+ *   lean-static      CascadeClient (eager, on the workers' connection) -> cascadeWorkflow, `static`
+ *                    route, lean execution: the call a local activity in the first workflow task
+ *   lean-cascade     the same, 2-rung `cascade` with threshold 0, so the first rung always stands:
+ *                    classify + call + check, and never an escalation
+ *   lean-remote      lean-cascade started by a client on its own connection (no eager start)
+ *   durable-static   `static`, durable execution: the call an activity on the model's queue
+ *   durable-cascade  the 2-rung cascade, durable
  *
- * Same prompts (rows of ../shared/data, read where they lie), same endpoint, same concurrency;
+ * Same prompts (generated rows shipped in data/synthetic by default), same endpoint, same concurrency;
  * a Temporal dev server and real workers started here, on loopback, and stopped at the end (on
  * error and Ctrl-C too). Run: `npm run bench:overhead -- --help`.
  */
@@ -61,16 +65,22 @@ async function main(): Promise<number> {
           temporal,
           dataFiles: [opts.data],
           models: { [opts.model]: {}, [opts.escalateTo]: {} },
-          tasks: {
-            [TASKS.static]: { route: 'static', rungs: [{ model: opts.model }] },
-            [TASKS.cascade]: {
-              route: 'cascade',
-              rungs: [
-                { model: opts.model, confidence: 'answer_logprob', threshold: 0 },
-                { model: opts.escalateTo },
+          tasks: Object.fromEntries(
+            (['lean', 'durable'] as const).flatMap((execution) => [
+              [TASKS[`${execution}-static`], { route: 'static', execution, rungs: [{ model: opts.model }] }],
+              [
+                TASKS[`${execution}-cascade`],
+                {
+                  route: 'cascade',
+                  execution,
+                  rungs: [
+                    { model: opts.model, confidence: 'answer_logprob', threshold: 0 },
+                    { model: opts.escalateTo },
+                  ],
+                },
               ],
-            },
-          },
+            ]),
+          ),
           // Enough slots that the recorded server is never the bottleneck.
           recorded: { latencyScale, concurrency: 64 },
           log,

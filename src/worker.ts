@@ -134,44 +134,6 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
   }
   const workers: Worker[] = [];
   try {
-    if (ledger) {
-      const source: Partial<WorkerOptions> = opts.workflowBundlePath
-        ? { workflowBundle: { codePath: opts.workflowBundlePath } }
-        : { workflowsPath: require.resolve('../workflows') };
-      // The endpoint snapshot (latency-budget dispatch) reads task-queue stats on this connection.
-      const localActivities = createLocalActivities({
-        connection,
-        namespace: opts.namespace,
-        config: current,
-        servedModels: new Set(opts.models ?? Object.keys(initial.models)),
-      });
-      // Regular activity, on the workflow's own queue: the outcome to the ledger, at the end.
-      const recordActivities = createRecordActivities({ ledger, config: current, metrics });
-      // The scheduled monitors (workflows/monitor.ts) read the same ledger.
-      const monitorActivities = createMonitorActivities({
-        ledger,
-        config: current,
-        webhookUrl: opts.alertWebhookUrl,
-      });
-      registerMonitorGauges(metrics.registry, { latest: () => ledger.latestEvaluation() });
-      // Shadow children run the same workflow type on their own queue, so their load can be
-      // watched and capped apart from the traffic that serves users.
-      for (const taskQueue of [
-        opts.taskQueue ?? CASCADE_TASK_QUEUE,
-        opts.shadowTaskQueue ?? SHADOW_TASK_QUEUE,
-      ]) {
-        workers.push(
-          await Worker.create({
-            connection,
-            namespace: opts.namespace,
-            taskQueue,
-            activities: { ...localActivities, ...recordActivities, ...monitorActivities },
-            ...source,
-            dataConverter,
-          }),
-        );
-      }
-    }
     // One client per model, rebuilt only when that model's config changes (a rebuild starts
     // its circuits afresh, so unrelated edits must not reset them).
     const providers = new Map<string, { key: string; provider: ModelProvider }>();
@@ -187,7 +149,72 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
       return entry.provider;
     };
     // Calls are counted per model (in flight, recent latencies) for latency-budget dispatch.
-    const modelActivities = createModelActivities({ provider: withEndpointStats(provider) });
+    const modelActivities = createModelActivities({
+      provider: withEndpointStats(provider),
+      // Lean calls journal their executions in the ledger, so a re-run after a crash is on the record.
+      journal: ledger
+        ? { begin: ledger.beginCall.bind(ledger), end: ledger.endCall.bind(ledger) }
+        : undefined,
+      pricing: (id) => (Object.hasOwn(current().models, id) ? current().models[id]!.pricing : undefined),
+    });
+    if (ledger) {
+      const source: Partial<WorkerOptions> = opts.workflowBundlePath
+        ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+        : { workflowsPath: require.resolve('../workflows') };
+      // The endpoint snapshot (latency-budget dispatch) reads task-queue stats on this connection.
+      const localActivities = createLocalActivities({
+        connection,
+        namespace: opts.namespace,
+        config: current,
+        servedModels: new Set(opts.models ?? Object.keys(initial.models)),
+      });
+      // The outcome to the ledger, at the end: a regular activity on the workflow's own queue
+      // (durable execution) or a local activity (lean).
+      const recordActivities = createRecordActivities({ ledger, config: current, metrics });
+      // The scheduled monitors (workflows/monitor.ts) read the same ledger.
+      const monitorActivities = createMonitorActivities({
+        ledger,
+        config: current,
+        webhookUrl: opts.alertWebhookUrl,
+      });
+      registerMonitorGauges(metrics.registry, { latest: () => ledger.latestEvaluation() });
+      const leanSlots = Math.max(
+        40,
+        [...new Set(opts.models ?? Object.keys(initial.models))].reduce(
+          (n, id) => n + (initial.models[id]?.concurrency ?? 0),
+          0,
+        ),
+      );
+      // Shadow children run the same workflow type on their own queue, so their load can be
+      // watched and capped apart from the traffic that serves users.
+      for (const taskQueue of [
+        opts.taskQueue ?? CASCADE_TASK_QUEUE,
+        opts.shadowTaskQueue ?? SHADOW_TASK_QUEUE,
+      ]) {
+        workers.push(
+          await Worker.create({
+            connection,
+            namespace: opts.namespace,
+            taskQueue,
+            // A lean request holds a workflow-task slot and a local-activity slot for as long as
+            // its model calls run: as many of each as the served models' endpoints accept together
+            // (at least the SDK's default 40), so lean traffic is bounded by the same figures as
+            // durable traffic's per-model queues, summed (docs/architecture.md).
+            maxConcurrentWorkflowTaskExecutions: leanSlots,
+            maxConcurrentLocalActivityExecutions: leanSlots,
+            // Lean requests call their models as local activities of this worker (callModel).
+            activities: {
+              ...localActivities,
+              ...recordActivities,
+              ...monitorActivities,
+              ...modelActivities,
+            },
+            ...source,
+            dataConverter,
+          }),
+        );
+      }
+    }
     for (const id of opts.models ?? Object.keys(initial.models)) {
       const model = Object.hasOwn(initial.models, id) ? initial.models[id] : undefined;
       if (!model) {

@@ -12,6 +12,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
 import { readEnv } from '../src/env';
 import { resolveTemporalCli } from '../src/temporal/cli-resolver';
+import { devServerDynamicConfigArgs } from '../src/temporal/dev-server-config';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 
 declare module 'vitest' {
@@ -39,15 +40,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
           ? { type: 'existing-path', path: cli.path }
           : { type: 'cached-download', downloadDir: cli.downloadDir },
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      extraArgs: [
-        // New search attributes are usable at once instead of after the cache refresh.
-        '--dynamic-config-value',
-        'system.forceSearchAttributesCacheRefreshOnRead=true',
-        // Task-queue stats (DescribeTaskQueue report_stats, read by latency-budget dispatch) are
-        // cached 5 s by default; the latency-budget test watches a backlog form and drain.
-        '--dynamic-config-value',
-        'matching.TaskQueueInfoByBuildIdTTL="100ms"',
-      ],
+      // The project's dev-server settings (src/temporal/dev-server-config.ts), but task-queue stats
+      // fresh within 100 ms: the latency-budget test watches a backlog form and drain.
+      extraArgs: devServerDynamicConfigArgs(['matching.TaskQueueInfoByBuildIdTTL="100ms"']),
     },
   });
 

@@ -25,7 +25,7 @@ import { runLatencyBudget } from './dispatch';
 import { runLadder } from './ladder';
 import { traceQuery } from './messages';
 import { recordOutcome } from './record';
-import { newRunContext, totalsNow, type RunContext } from './run-context';
+import { countLocalActivity, newRunContext, totalsNow, type RunContext } from './run-context';
 import { SA } from './search-attributes';
 import { listenForServed, recordShadowOutcome, signalServed, startShadow } from './shadow';
 
@@ -52,7 +52,7 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<Trace> {
         // The calibration artefact's classifier (absent in older snapshots: rules-v1).
         ...(policy.classifier ? { classifier: policy.classifier } : {}),
       });
-      ctx.actions++;
+      countLocalActivity(ctx);
       trace.taskType = trace.decision.taskType;
     }
 

@@ -17,7 +17,7 @@ import {
   type DispatchInput,
 } from '../src/router/dispatch';
 import { callWithRetries } from './model-call';
-import { accept, type RunContext } from './run-context';
+import { accept, countLocalActivity, type RunContext } from './run-context';
 
 const local = proxyLocalActivities<LocalActivities>({
   // Each signal read has its own 1 s timeout inside the activity; this bounds the whole read.
@@ -35,7 +35,7 @@ export async function runLatencyBudget(ctx: RunContext): Promise<void> {
     return;
   }
 
-  ctx.actions++;
+  countLocalActivity(ctx);
   const snapshot = await local.endpointSnapshot({
     models: policy.rungs.map((r) => ({ model: r.model, taskQueue: r.taskQueue })),
   });

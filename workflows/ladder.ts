@@ -16,7 +16,7 @@ import { buildJudgeMessages } from '../src/router/judge';
 import { decideRung, shouldSkipRung } from '../src/router/rung-decision';
 import { buildSelfCheckPrompt } from '../src/router/self-check';
 import { callWithRetries } from './model-call';
-import { accept, escalate, type RunContext } from './run-context';
+import { accept, countLocalActivity, escalate, type RunContext } from './run-context';
 
 const local = proxyLocalActivities<LocalActivities>({
   startToCloseTimeout: '10 seconds',
@@ -96,7 +96,7 @@ export async function runLadder(ctx: RunContext): Promise<void> {
       accept(ctx, i, answer);
       break;
     }
-    ctx.actions++;
+    countLocalActivity(ctx);
     const out = await local.checkAnswer({
       answer,
       responseSchema: policy.responseSchema,

@@ -8,19 +8,28 @@ import {
   ApplicationFailure,
   log,
   proxyActivities,
+  proxyLocalActivities,
   sleep,
   TimeoutFailure,
 } from '@temporalio/workflow';
-import type { CallModelInput, ModelActivities } from '../activities';
-import type { ChatMessage, ModelCallResult, ProviderErrorDetails } from '../src/providers/types';
+import type {
+  CallModelFailureDetails,
+  CallModelInput,
+  CallModelResult,
+  ModelActivities,
+} from '../activities';
+import type { ChatMessage, ModelCallResult } from '../src/providers/types';
 import { backoffMs } from '../src/router/backoff';
 import { noCallFailure } from '../src/router/no-call-failure';
 import type { ModelSnapshot } from '../src/router/policy';
 import type { AttemptRecord, CallPurpose, CallRecord, EscalationReason } from '../src/router/trace';
-import { spentUsd, type RunContext } from './run-context';
+import { countLocalActivity, endWorkflowTask, spentUsd, type RunContext } from './run-context';
 
 // Options per call are set with executeWithOptions (task queue, timeouts, summary).
 const models = proxyActivities<ModelActivities>({ startToCloseTimeout: '1 minute' });
+// Lean execution: the same activity as a local activity of the workflow's own worker, run inside
+// the workflow task (docs/architecture.md, "Lean and durable execution").
+const localModels = proxyLocalActivities<ModelActivities>({ startToCloseTimeout: '1 minute' });
 
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
@@ -81,21 +90,11 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
     const summary =
       `${spec.purpose} rung ${spec.rung + 1}/${policy.rungs.length} ${spec.model.model} attempt ${attempt}` +
       (previous ? ` (after ${previous.errorClass}${previous.status ? ` ${previous.status}` : ''})` : '');
-    ctx.actions++;
     try {
-      const result = await models.callModel.executeWithOptions(
-        {
-          taskQueue: spec.model.taskQueue,
-          summary,
-          startToCloseTimeout: spec.model.timeoutMs + 5_000,
-          scheduleToCloseTimeout: remaining,
-          heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
-          retry: { maximumAttempts: 1 },
-        },
-        [input],
-      );
+      const result = await executeCall(ctx, spec.model, input, summary, remaining);
+      if (result.earlier) recordLost(record, result.earlier);
       record.attempts.push({
-        attempt,
+        attempt: record.attempts.length + 1,
         ok: true,
         errorClass: null,
         status: 200,
@@ -108,8 +107,9 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
       return { ok: true, result };
     } catch (err) {
       const details = failureDetails(err);
+      if (details.earlier) recordLost(record, details.earlier);
       previous = {
-        attempt,
+        attempt: record.attempts.length + 1,
         ok: false,
         errorClass: details.errorClass,
         status: details.status,
@@ -139,7 +139,8 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
         return { ok: false, reason: 'rung_failed', message: 'no time left in the request deadline to retry' };
       }
       previous.backoffMs = wait;
-      ctx.actions++;
+      ctx.actions++; // the timer
+      endWorkflowTask(ctx);
       await sleep(wait, {
         summary: `backoff before attempt ${attempt + 1} of ${spec.model.model} (${details.errorClass})`,
       });
@@ -152,12 +153,80 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
   };
 }
 
-/** What failed, from the activity failure: the provider's details, or a Temporal timeout. */
-function failureDetails(err: unknown): ProviderErrorDetails & { endpoint?: number } {
-  if (err instanceof ActivityFailure) {
-    const cause = err.cause;
+/**
+ * A lean call that ran before on a worker that died before its workflow task completed: its
+ * outcome never reached history, but the provider was called (and bills). It goes on the record
+ * as an attempt of its own, `lost`, with the journal's usage: exact when the call had returned,
+ * estimated (input tokens only) when it was cut off in flight.
+ */
+function recordLost(record: CallRecord, earlier: NonNullable<CallModelResult['earlier']>): void {
+  record.attempts.push({
+    attempt: record.attempts.length + 1,
+    ok: false,
+    errorClass: 'lost',
+    status: null,
+    latencyMs: earlier.latencyMs,
+    tokensIn: earlier.tokensIn,
+    tokensOut: earlier.tokensOut,
+    costUsd: earlier.costUsd,
+    ...(earlier.estimated ? { estimated: true } : {}),
+    error: earlier.estimated
+      ? 'the worker running this call died before it returned; cost estimated from the input tokens'
+      : 'the call returned, but the worker died before the workflow recorded it',
+  });
+}
+
+/**
+ * One attempt: lean, a local activity (its marker shares the workflow task's one billed marker
+ * action); durable, an activity on the model's own queue (one action, and the task ends).
+ */
+function executeCall(
+  ctx: RunContext,
+  model: ModelSnapshot,
+  input: CallModelInput,
+  summary: string,
+  remaining: number,
+): Promise<CallModelResult> {
+  if (ctx.policy.execution === 'lean') {
+    countLocalActivity(ctx);
+    return localModels.callModel.executeWithOptions(
+      {
+        summary,
+        startToCloseTimeout: model.timeoutMs + 5_000,
+        scheduleToCloseTimeout: remaining,
+        retry: { maximumAttempts: 1 },
+      },
+      [input],
+    );
+  }
+  ctx.actions++;
+  endWorkflowTask(ctx);
+  return models.callModel.executeWithOptions(
+    {
+      taskQueue: model.taskQueue,
+      summary,
+      startToCloseTimeout: model.timeoutMs + 5_000,
+      scheduleToCloseTimeout: remaining,
+      heartbeatTimeout: HEARTBEAT_TIMEOUT_MS,
+      retry: { maximumAttempts: 1 },
+    },
+    [input],
+  );
+}
+
+/**
+ * What failed, from the activity failure: the provider's details, or a Temporal timeout. An
+ * activity's failure arrives wrapped in an ActivityFailure; a local activity's as its cause alone.
+ */
+function failureDetails(err: unknown): CallModelFailureDetails & { endpoint?: number } {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (
+    err instanceof ActivityFailure ||
+    cause instanceof ApplicationFailure ||
+    cause instanceof TimeoutFailure
+  ) {
     if (cause instanceof ApplicationFailure && cause.details?.[0]) {
-      return cause.details[0] as ProviderErrorDetails & { endpoint?: number };
+      return cause.details[0] as CallModelFailureDetails & { endpoint?: number };
     }
     if (cause instanceof TimeoutFailure) {
       // A lost worker (heartbeat timeout) or no worker for the model's queue (schedule-to-close):

@@ -15,18 +15,29 @@ import {
   ApplicationFailure,
   log,
   proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { RecordActivities } from '../activities';
 import type { RecordMeta } from '../src/ledger/outcome';
 import type { Trace } from '../src/router/trace';
-import { totalsNow, type RunContext } from './run-context';
+import { countLocalActivity, endWorkflowTask, totalsNow, type RunContext } from './run-context';
 
 const recorder = proxyActivities<RecordActivities>({ startToCloseTimeout: '30 seconds' });
+// Lean execution: the write is a local activity in the same workflow task as the model calls,
+// so its marker costs no action of its own and there is no activity round trip.
+const localRecorder = proxyLocalActivities<RecordActivities>({ startToCloseTimeout: '30 seconds' });
 
 export async function recordOutcome(ctx: RunContext, shadowOf: string | undefined): Promise<void> {
   if (!ctx.policy.recordOutcome) return;
-  ctx.actions++; // the activity is a Temporal action like any other: it is router cost
+  const lean = ctx.policy.execution === 'lean';
+  // Router cost like any other: an activity is an action; a local activity shares the task's marker action.
+  if (lean) countLocalActivity(ctx);
+  else {
+    ctx.actions++;
+    endWorkflowTask(ctx);
+  }
   ctx.trace.totals = totalsNow(ctx);
   const info = workflowInfo();
   const { request, policy } = ctx;
@@ -45,14 +56,14 @@ export async function recordOutcome(ctx: RunContext, shadowOf: string | undefine
     shadowOf: shadowOf ?? null,
   };
   try {
-    await recorder.recordOutcome.executeWithOptions(
-      {
-        startToCloseTimeout: '30 seconds',
-        retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-        summary: `record ${info.workflowId} to the ledger`,
-      },
-      [forLedger(ctx.trace), meta],
-    );
+    const options: ActivityOptions = {
+      startToCloseTimeout: '30 seconds',
+      retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+      summary: `record ${info.workflowId} to the ledger`,
+    };
+    const args: [Trace, RecordMeta] = [forLedger(ctx.trace), meta];
+    if (lean) await localRecorder.recordOutcome.executeWithOptions(options, args);
+    else await recorder.recordOutcome.executeWithOptions(options, args);
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
       log.error('the ledger refused this request: it is not recorded', { error: err.cause.message });

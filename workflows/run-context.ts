@@ -18,6 +18,13 @@ export interface RunContext {
   actions: number;
   /** True for a shadow child: its answer calls are recorded with purpose `shadow`. */
   isShadow: boolean;
+  /**
+   * Whether the current workflow task has recorded a local-activity marker already. The server
+   * bills one action per workflow-task completion that carries markers, however many
+   * (docs/architecture.md, "What a request costs in Temporal actions"): local activities that
+   * run back to back in one task cost one action together.
+   */
+  markersInTask: boolean;
 }
 
 export function newRunContext(input: CascadeInput, now: number): RunContext {
@@ -28,6 +35,7 @@ export function newRunContext(input: CascadeInput, now: number): RunContext {
     deadline: now + policy.limits.deadlineMs,
     actions: 1, // the workflow start
     isShadow: input.shadowOf !== undefined,
+    markersInTask: false,
     trace: {
       traceVersion: TRACE_VERSION,
       requestId: request.id,
@@ -58,6 +66,20 @@ export function newRunContext(input: CascadeInput, now: number): RunContext {
       totals: emptyTotals(),
     },
   };
+}
+
+/** A local activity is about to run: the first one in a workflow task costs an action. */
+export function countLocalActivity(ctx: RunContext): void {
+  if (!ctx.markersInTask) ctx.actions++;
+  ctx.markersInTask = true;
+}
+
+/**
+ * The workflow is about to wait on the server (an activity, a timer, a child, a signal): the
+ * current workflow task completes, with its markers, and the next local activity opens a new batch.
+ */
+export function endWorkflowTask(ctx: RunContext): void {
+  ctx.markersInTask = false;
 }
 
 export function totalsNow(ctx: RunContext): Trace['totals'] {

@@ -16,7 +16,7 @@ import type { CascadeInput } from '../src/router/cascade-input';
 import type { ShadowChildRecord } from '../src/router/trace';
 import { servedAnswerSignal, type ServedAnswer } from './messages';
 import { defaultSearchAttributes } from './search-attributes';
-import type { RunContext } from './run-context';
+import { endWorkflowTask, type RunContext } from './run-context';
 
 export function shadowWorkflowId(requestId: string): string {
   return `${requestId}:shadow`;
@@ -31,7 +31,9 @@ export async function startShadow(
   if (!shadow) return null;
   const childInput: CascadeInput = { request: ctx.request, policy: shadow.policy, shadowOf: ctx.request.id };
   const workflowId = shadowWorkflowId(ctx.request.id);
-  ctx.actions++;
+  // The server bills a child start as two actions (command_StartChildWorkflowExecution and its _Extra).
+  ctx.actions += 2;
+  endWorkflowTask(ctx);
   const handle = await startChild(workflowType, {
     workflowId,
     taskQueue: shadow.taskQueue,
@@ -47,6 +49,7 @@ export async function startShadow(
 export async function signalServed(ctx: RunContext, child: ChildWorkflowHandle<never>): Promise<void> {
   const { final, totals } = ctx.trace;
   ctx.actions++;
+  endWorkflowTask(ctx);
   await child.signal(servedAnswerSignal, {
     model: final.model,
     answer: final.answer,
@@ -70,6 +73,7 @@ export async function recordShadowOutcome(
   served: () => ServedAnswer | undefined,
   waitMs: number,
 ): Promise<void> {
+  endWorkflowTask(ctx);
   await condition(() => served() !== undefined, waitMs);
   const s = served() ?? null;
   const routedCost = ctx.trace.calls.reduce(

@@ -32,6 +32,7 @@ import {
   type RecordedServerOptions,
 } from '../../src/recorded/server';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
+import { devServerDynamicConfigArgs } from '../../src/temporal/dev-server-config';
 import { startWorkers, type RunningWorkers } from '../../src/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
@@ -125,13 +126,11 @@ export async function startBenchTemporal(opts: BenchTemporalOptions = {}): Promi
         searchAttributes: ALL_SEARCH_ATTRIBUTES,
         ...(opts.dbFilename ? { dbFilename: opts.dbFilename } : {}),
         extraArgs: [
-          // As the tests start it: new search attributes usable at once.
-          '--dynamic-config-value',
-          'system.forceSearchAttributesCacheRefreshOnRead=true',
           '--metrics-port',
           String(metricsPort),
           ...(opts.dbFilename ? ['--sqlite-pragma', 'journal_mode=WAL'] : []),
-          ...(opts.dynamicConfig ?? []).flatMap((kv) => ['--dynamic-config-value', kv]),
+          // As `cascade dev` and the tests start it (src/temporal/dev-server-config.ts), plus the profile's.
+          ...devServerDynamicConfigArgs(opts.dynamicConfig ?? []),
           ...(opts.extraArgs ?? []),
         ],
       },
@@ -212,6 +211,7 @@ export interface BenchModel {
 
 export interface BenchTask {
   route: TaskConfig['route'];
+  execution?: TaskConfig['execution'];
   rungs: RungConfig[];
   responseSchema?: Record<string, unknown>;
   limits?: Partial<LimitsConfig>;
@@ -239,7 +239,10 @@ export interface BenchStack {
   recorded: RecordedServer;
   config: LoadedConfig;
   client: Client;
+  /** A client on the workers' NativeConnection: eager workflow start, as the gateway's. */
   cascade: CascadeClient;
+  /** A client on a connection of its own: no eager start, as a service without a worker. */
+  remoteCascade: CascadeClient;
   taskQueue: string;
   /** The production client (the one the worker's activities use) for a model, to call it directly. */
   provider(model: string): ModelProvider;
@@ -298,7 +301,12 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     const connection = await Connection.connect({ address: opts.temporal.address });
     steps.push(() => connection.close());
     const client = new Client({ connection, namespace: opts.temporal.namespace });
-    const cascade = new CascadeClient({ client, config, taskQueue });
+    const remoteCascade = new CascadeClient({ client, config, taskQueue });
+    const cascade = CascadeClient.onWorkers(workers, {
+      config,
+      namespace: opts.temporal.namespace,
+      taskQueue,
+    });
     const providers = new Map<string, ModelProvider>();
     return {
       runId,
@@ -306,6 +314,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       config,
       client,
       cascade,
+      remoteCascade,
       taskQueue,
       provider(model) {
         let p = providers.get(model);

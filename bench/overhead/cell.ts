@@ -40,8 +40,11 @@ export function loadPrompts(opts: Options): Row[] {
 // One request per mode
 
 export const TASKS: Record<Exclude<Mode, 'direct'>, string> = {
-  static: 'bench-static',
-  cascade: 'bench-cascade',
+  'lean-static': 'bench-lean-static',
+  'lean-cascade': 'bench-lean-cascade',
+  'lean-remote': 'bench-lean-cascade',
+  'durable-static': 'bench-durable-static',
+  'durable-cascade': 'bench-durable-cascade',
 };
 
 interface Outcome {
@@ -91,7 +94,8 @@ function requestFn(stack: BenchStack, mode: Mode, rows: Row[], model: string, id
     }
     // Unique per run (the stack's run id): a re-run never joins an earlier run's workflow.
     const id = `${idPrefix}-${i}`;
-    const { handle } = await stack.cascade.start({
+    const client = mode === 'lean-remote' ? stack.remoteCascade : stack.cascade;
+    const { handle } = await client.start({
       id,
       task: TASKS[mode],
       ...(row.system ? { system: row.system } : {}),

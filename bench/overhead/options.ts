@@ -3,7 +3,21 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { wholeNumber } from '../lib/args';
 
-export const MODES = ['direct', 'static', 'cascade'] as const;
+/**
+ * `direct` calls the model with the production provider client. The workflow modes run the
+ * `static` route (one model) or a 2-rung `cascade` whose first rung always stands, with lean or
+ * durable execution (docs/architecture.md, "Lean and durable execution"), started by a
+ * CascadeClient on the workers' connection (eager start, as in the gateway); `lean-remote` is the
+ * lean cascade started by a client on a connection of its own (a service without a worker).
+ */
+export const MODES = [
+  'direct',
+  'lean-static',
+  'lean-cascade',
+  'lean-remote',
+  'durable-static',
+  'durable-cascade',
+] as const;
 export type Mode = (typeof MODES)[number];
 
 /**
@@ -15,11 +29,17 @@ export type Mode = (typeof MODES)[number];
  */
 export const SERVER_PROFILES: Record<string, string[]> = {
   default: [],
-  'fast-dispatch': ['history.transferProcessorMaxPollRPS=1000'],
+  // The dev server's stock pacing (the project's dev servers lift it: src/temporal/dev-server-config.ts).
+  paced: [
+    'history.transferProcessorMaxPollRPS=20',
+    'history.timerProcessorMaxPollRPS=20',
+    'history.visibilityProcessorMaxPollRPS=20',
+  ],
 };
 
 export const REPO_ROOT = path.resolve(__dirname, '../..');
-export const DEFAULT_DATA = path.resolve(REPO_ROOT, '../shared/data/cascades/mmlu_llama_train.jsonl');
+/** Generated rows the repository ships (data/synthetic): the bench runs from a fresh clone. */
+export const DEFAULT_DATA = path.resolve(REPO_ROOT, 'data/synthetic/mmlu_llama.jsonl');
 
 export const USAGE = `usage: npm run bench:overhead -- [options]
 
@@ -27,9 +47,9 @@ export const USAGE = `usage: npm run bench:overhead -- [options]
   --warmup N            warm-up requests per cell, not measured; default 20
   --concurrency LIST    requests in flight, comma-separated; default 1,4,16
   --latency-scale LIST  recorded model latency multipliers (0 = answer at once); default 0
-  --modes LIST          of direct,static,cascade; default all three
-  --server LIST         dev-server profiles, each its own server: default, fast-dispatch (transfer-queue
-                        read limit lifted from 20/s to 1000/s); default: default
+  --modes LIST          of ${MODES.join(',')}; default all
+  --server LIST         dev-server profiles, each its own server: default (as \`cascade dev\` starts it,
+                        dispatch pacing lifted), paced (the stock 20 reads/s per queue); default: default
   --data FILE           JSONL rows of ../shared/data's shape; default ${path.relative(REPO_ROOT, DEFAULT_DATA)}
   --model NAME          the model every mode calls; default llama3.1-8b
   --escalate-to NAME    the cascade's second rung (never called: threshold 0); default llama3.1-405b

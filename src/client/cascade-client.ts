@@ -16,6 +16,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { type PayloadCodec, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import type { NativeConnection } from '@temporalio/worker';
 import { codecDataConverter, codecFromEnv } from '../codec/from-env';
 import { readEnv } from '../env';
 import type { LoadedConfig } from '../config/load';
@@ -46,6 +47,13 @@ export interface CascadeClientOptions {
   ledger?: Ledger;
   /** Close `ledger` when the client closes (default false: the caller owns it). */
   ownsLedger?: boolean;
+  /**
+   * Ask for eager workflow start on every `start` (default false). Only a Client built on a
+   * worker's NativeConnection can be handed the first workflow task: see `CascadeClient.onWorkers`.
+   */
+  eagerStart?: boolean;
+  /** The client's connection belongs to someone else (a worker's): `close()` leaves it open. */
+  sharesConnection?: boolean;
 }
 
 export interface StartedCascade {
@@ -68,6 +76,7 @@ export interface StartOptions {
   /**
    * Eager workflow start: the server returns the first workflow task in the start response, to a
    * worker sharing this client's NativeConnection (SDK 1.24: the Client must be built on it).
+   * Default: the client's `eagerStart`.
    */
   requestEagerStart?: boolean;
   /**
@@ -102,6 +111,9 @@ export class CascadeClient {
   readonly ledger: Ledger | undefined;
   /** A ledger `connect` opened, closed with the client. */
   private ownedLedger: Ledger | undefined;
+  private readonly eagerStart: boolean;
+  /** The connection is a worker's (`onWorkers`): closing the client leaves it open. */
+  private readonly sharesConnection: boolean;
 
   constructor(opts: CascadeClientOptions) {
     this.client = opts.client;
@@ -111,6 +123,42 @@ export class CascadeClient {
     this.configSource = typeof config === 'function' ? config : () => config;
     this.taskQueue = opts.taskQueue ?? CASCADE_TASK_QUEUE;
     this.shadowTaskQueue = opts.shadowTaskQueue;
+    this.eagerStart = opts.eagerStart ?? false;
+    this.sharesConnection = opts.sharesConnection ?? false;
+  }
+
+  /**
+   * A client for a process that runs a worker too (a service that embeds one, the gateway,
+   * `cascade dev`): built on the workers' NativeConnection, it starts every
+   * request eagerly, so the server hands the first workflow task straight back to this process
+   * in the start response instead of through the task queue (docs/architecture.md, "Lean and
+   * durable execution"). A lean request that does not retry finishes in that one task. The
+   * connection and the ledger stay the workers': `close()` leaves them open.
+   */
+  static onWorkers(
+    workers: { connection: NativeConnection; ledger?: Ledger },
+    opts: {
+      config: LoadedConfig | (() => LoadedConfig);
+      namespace: string;
+      taskQueue?: string;
+      shadowTaskQueue?: string;
+      payloadCodec?: PayloadCodec;
+    },
+  ): CascadeClient {
+    const client = new Client({
+      connection: workers.connection,
+      namespace: opts.namespace,
+      dataConverter: codecDataConverter(opts.payloadCodec),
+    });
+    return new CascadeClient({
+      client,
+      config: opts.config,
+      taskQueue: opts.taskQueue,
+      shadowTaskQueue: opts.shadowTaskQueue,
+      ledger: workers.ledger,
+      eagerStart: true,
+      sharesConnection: true,
+    });
   }
 
   /** The config new requests are resolved with (the latest good one, under hot reload). */
@@ -201,7 +249,7 @@ export class CascadeClient {
           ? WorkflowIdConflictPolicy.FAIL
           : WorkflowIdConflictPolicy.USE_EXISTING,
         ...(opts.memo ? { memo: opts.memo } : {}),
-        ...(opts.requestEagerStart ? { requestEagerStart: true } : {}),
+        ...((opts.requestEagerStart ?? this.eagerStart) ? { requestEagerStart: true } : {}),
         typedSearchAttributes: defaultSearchAttributes(policy.route, request.task, false),
         // Without a codec the UI shows summaries to anyone with namespace access: never prompt text here.
         staticSummary: `${request.task} via ${policy.route}: ${policy.rungs.map((r) => r.model).join(' -> ')}`,
@@ -293,7 +341,7 @@ export class CascadeClient {
   }
 
   async close(): Promise<void> {
-    await this.client.connection.close();
+    if (!this.sharesConnection) await this.client.connection.close();
     await this.ownedLedger?.close();
   }
 }

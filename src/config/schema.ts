@@ -13,6 +13,14 @@ const TASK_ID = /^[A-Za-z0-9][A-Za-z0-9._\-/]{0,127}$/;
 export const ROUTES = ['static', 'direct-small', 'cascade', 'latency-budget'] as const;
 export type Route = (typeof ROUTES)[number];
 
+/**
+ * How a request's model calls run (docs/architecture.md, "Lean and durable execution"): `lean`
+ * as local activities inside the workflow task (3 billable actions for a request that does not
+ * retry), `durable` as activities on each model's own task queue.
+ */
+export const EXECUTIONS = ['lean', 'durable'] as const;
+export type Execution = (typeof EXECUTIONS)[number];
+
 export const CONFIDENCE_SOURCES = [
   'answer_logprob', // log-probability of the answer token (single-token answers: a letter, a label)
   'mean_logprob', // mean token log-probability of the answer
@@ -143,6 +151,11 @@ export const taskSchema = z.strictObject({
    * goes into every policy snapshot and trace.
    */
   calibration: z.string().min(1).optional(),
+  /**
+   * `lean` or `durable`; default: lean, unless the route is latency-budget (it reads the
+   * per-model queues) or a rung's model may call for longer than `temporal.leanMaxCallMs`.
+   */
+  execution: z.enum(EXECUTIONS).optional(),
 });
 export type TaskConfig = z.infer<typeof taskSchema>;
 
@@ -152,6 +165,12 @@ export const configSchema = z.strictObject({
       namespace: z.string().min(1).default('default'),
       /** USD per Temporal action (Temporal Cloud bills per action; 0 when self-hosted cost is counted elsewhere). */
       costPerAction: z.number().nonnegative().default(0),
+      /**
+       * The longest model timeout (`models.*.timeoutMs`) a lean request accepts: a local
+       * activity holds its workflow task open, and one that outlives the task's timeout costs a
+       * heartbeat and is retried only after it, so tasks whose calls may run longer go durable.
+       */
+      leanMaxCallMs: positiveMs.default(60_000),
     })
     .prefault({}),
   models: z.record(z.string().regex(MODEL_ID, 'model ids are letters, digits and . _ - / :'), modelSchema),

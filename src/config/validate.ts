@@ -114,6 +114,11 @@ function routeIssues(task: TaskConfig): [PropertyKey[], string][] {
     case 'latency-budget':
       if (n < 2)
         out.push([['rungs'], `route "latency-budget" chooses among at least 2 candidates; got ${n}`]);
+      if (task.execution === 'lean')
+        out.push([
+          ['execution'],
+          'route "latency-budget" reads the per-model task queues, so its calls run durable; remove `execution: lean`',
+        ]);
       break;
   }
   return out;

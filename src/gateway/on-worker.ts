@@ -4,12 +4,10 @@
  * `supportsEagerStart`): with `requestEagerStart`, the server hands the new workflow's first task
  * back in the start response to a worker of this connection polling the same namespace and task
  * queue, saving the round trip through the task queue's matching service. Used by
- * `cascade gateway --with-worker` and `cascade dev`.
+ * `cascade gateway` (unless `--no-worker`) and `cascade dev`.
  */
-import { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { CascadeClient } from '../client/cascade-client';
-import { codecDataConverter } from '../codec/from-env';
 import type { LoadedConfig } from '../config/load';
 import type { RunningWorkers } from '../worker';
 import { startGateway, type GatewayOptions, type RunningGateway } from './server';
@@ -26,16 +24,11 @@ export async function startGatewayOnWorkers(
     port?: number;
   },
 ): Promise<RunningGateway> {
-  const client = new Client({
-    connection: opts.workers.connection,
-    namespace: opts.namespace,
-    dataConverter: codecDataConverter(opts.payloadCodec),
-  });
-  const cascade = new CascadeClient({
-    client,
+  const cascade = CascadeClient.onWorkers(opts.workers, {
     config: opts.config,
+    namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ledger: opts.workers.ledger,
+    payloadCodec: opts.payloadCodec,
   });
   // The connection and the ledger are the workers': closing the gateway leaves them open.
   return startGateway({ eagerStart: true, ...opts, cascade });

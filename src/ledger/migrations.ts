@@ -12,6 +12,8 @@
  * columns TEXT on SQLite and JSONB on PostgreSQL, booleans INTEGER 0/1 on SQLite.
  */
 
+import { callJournalDdl } from './call-journal';
+
 export interface Migration {
   version: number;
   name: string;
@@ -160,6 +162,7 @@ export const MIGRATIONS: Migration[] = [
     sqlite: monitorEvaluations(SQLITE),
     postgres: monitorEvaluations(PG),
   },
+  { version: 3, name: 'call journal', sqlite: callJournalDdl(SQLITE), postgres: callJournalDdl(PG) },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

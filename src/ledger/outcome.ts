@@ -105,6 +105,7 @@ export function outcomeFromTrace(trace: Trace, meta: RecordMeta): OutcomeRecord 
         costUsd: a.costUsd,
         endpoint: a.endpoint ?? null,
         backoffMs: a.backoffMs ?? null,
+        estimated: a.estimated === true,
       })),
     ),
   };

@@ -20,6 +20,14 @@ import type {
 } from './types';
 import { UnknownRequestError } from './types';
 import { latestEvaluation, saveEvaluation, type EvaluationQuery, type StoredEvaluation } from './evaluations';
+import {
+  beginCall,
+  endCall,
+  type CallKey,
+  type CallStart,
+  type CallUsage,
+  type EarlierExecution,
+} from './call-journal';
 import type { Report } from '../monitors/types';
 
 export interface Sql {
@@ -82,7 +90,8 @@ const INSERT_REQUEST =
 
 const INSERT_ATTEMPT =
   'INSERT INTO attempts (request_id, call_index, rung, model, purpose, attempt, ok, error_class, status, ' +
-  'latency_ms, tokens_in, tokens_out, cost_usd, endpoint, backoff_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+  'latency_ms, tokens_in, tokens_out, cost_usd, endpoint, backoff_ms, estimated) ' +
+  'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 
 export abstract class SqlLedger implements Ledger {
   abstract readonly dialect: 'sqlite' | 'postgres';
@@ -158,6 +167,7 @@ export abstract class SqlLedger implements Ledger {
           a.costUsd,
           a.endpoint,
           a.backoffMs,
+          a.estimated,
         ]);
       }
 
@@ -346,6 +356,14 @@ export abstract class SqlLedger implements Ledger {
     return saveEvaluation(this.sql, e, now);
   }
 
+  beginCall(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution | null> {
+    return beginCall(this.sql, key, start, now);
+  }
+
+  endCall(key: CallKey, usage: CallUsage, now?: number): Promise<void> {
+    return endCall(this.sql, key, usage, now);
+  }
+
   latestEvaluation(q?: EvaluationQuery): Promise<StoredEvaluation | null> {
     return latestEvaluation(this.sql, q);
   }
@@ -465,6 +483,7 @@ function attemptFromDb(r: Row): AttemptRow {
     costUsd: num(r.cost_usd),
     endpoint: numOrNull(r.endpoint),
     backoffMs: numOrNull(r.backoff_ms),
+    estimated: bool(r.estimated ?? false),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import type { CallPurpose, EscalationRecord, ShadowAgreement } from '../router/trace';
 import type { EvaluationQuery, StoredEvaluation } from './evaluations';
+import type { CallKey, CallStart, CallUsage, EarlierExecution } from './call-journal';
 import type { Report } from '../monitors/types';
 
 /** What one request's row and attempt rows are built from (src/ledger/outcome.ts). */
@@ -86,6 +87,8 @@ export interface AttemptRow {
   costUsd: number;
   endpoint: number | null;
   backoffMs: number | null;
+  /** Usage and cost are an estimate (a call lost in flight with its worker: migration 3). */
+  estimated: boolean;
 }
 
 /** A request row as read back. */
@@ -226,6 +229,10 @@ export interface Ledger {
   saveEvaluation(e: { id: string; at: number; report: Report }, now?: number): Promise<{ inserted: boolean }>;
   /** The latest stored evaluation matching the query, or null. */
   latestEvaluation(q?: EvaluationQuery): Promise<StoredEvaluation | null>;
+  /** The call journal (src/ledger/call-journal.ts): an execution of a model call begins. */
+  beginCall(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution | null>;
+  /** The call journal: what that execution used. */
+  endCall(key: CallKey, usage: CallUsage, now?: number): Promise<void>;
   close(): Promise<void>;
 }
 

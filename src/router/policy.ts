@@ -9,7 +9,14 @@
  * route and the rest by the baseline; shadow mode attaches the routed policy to a sample of the
  * baseline-served requests.
  */
-import type { CascadeConfig, ConfidenceSource, LimitsConfig, Route } from '../config/schema';
+import type {
+  CascadeConfig,
+  ConfidenceSource,
+  Execution,
+  LimitsConfig,
+  Route,
+  TaskConfig,
+} from '../config/schema';
 import { attachedCalibration } from './calibration/attached';
 import { unitHash } from './hash';
 import type { RungSkip } from './rung-decision';
@@ -81,6 +88,12 @@ export interface PolicySnapshot {
    * version among the artefacts its worker loaded. Absent: the rules-v1 baseline.
    */
   classifier?: { version: string; calibrationVersion: string } | null;
+  /**
+   * Where the model calls run: `lean` (local activities in the workflow task) or `durable`
+   * (activities on the per-model queues). Absent in histories recorded before lean execution
+   * existed, which replay as durable (versioning by input, like `recordOutcome`).
+   */
+  execution?: Execution;
 }
 
 export function modelTaskQueue(modelId: string): string {
@@ -114,6 +127,19 @@ function modelSnapshot(config: CascadeConfig, modelId: string, taskId: string): 
     concurrency: model.concurrency,
     expectedLatencyMs: model.expectedLatencyMs,
   };
+}
+
+/**
+ * Lean unless the task says durable, the route reads the per-model queues (latency-budget), or
+ * one of the models may call for longer than `temporal.leanMaxCallMs` (docs/architecture.md,
+ * "Lean and durable execution").
+ */
+export function resolveExecution(config: CascadeConfig, task: TaskConfig, modelIds: string[]): Execution {
+  if (task.execution === 'durable' || task.route === 'latency-budget') return 'durable';
+  if (task.execution === 'lean') return 'lean';
+  const bound = config.temporal.leanMaxCallMs;
+  const long = modelIds.some((id) => (config.models[id]?.timeoutMs ?? Infinity) > bound);
+  return long ? 'durable' : 'lean';
 }
 
 /** Resolves a task's policy for one request from a validated config (pure: the caller loaded it). */
@@ -154,6 +180,11 @@ export function buildPolicySnapshot(
     costPerAction: config.temporal.costPerAction,
     servedAs: 'routed',
     recordOutcome: true,
+    execution: resolveExecution(
+      config,
+      task,
+      task.rungs.flatMap((r) => (r.judge ? [r.model, r.judge] : [r.model])),
+    ),
     latencyBudgetMs:
       task.route === 'latency-budget' ? (opts.latencyBudgetMs ?? task.latencyBudgetMs ?? null) : null,
     shadow: null,
@@ -166,6 +197,7 @@ export function buildPolicySnapshot(
     ...routed,
     route: 'static',
     servedAs,
+    execution: resolveExecution(config, { ...task, route: 'static' }, [modelId]),
     latencyBudgetMs: null,
     ...(routed.classifier ? { classifier: null } : {}),
     rungs: [

@@ -41,6 +41,11 @@ export interface AttemptRecord {
   error?: string;
   /** Which of the model's endpoints served the attempt (0 = primary, then its failovers). */
   endpoint?: number;
+  /**
+   * The usage and cost are an estimate (a call lost in flight with its worker: input tokens
+   * counted locally, output unknown). Absent: as the provider reported them.
+   */
+  estimated?: boolean;
 }
 
 export interface CallRecord {

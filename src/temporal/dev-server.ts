@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { devServerDynamicConfigArgs } from './dev-server-config';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -86,11 +87,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
     opts.namespace,
     '--log-level',
     'warn',
-    '--dynamic-config-value',
-    'system.forceSearchAttributesCacheRefreshOnRead=true',
-    // Task-queue stats, which latency-budget dispatch reads, are cached 5 s by default: 1 s here.
-    '--dynamic-config-value',
-    'matching.TaskQueueInfoByBuildIdTTL="1s"',
+    ...devServerDynamicConfigArgs(),
     ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => [
       '--search-attribute',
       `${k.name}=${TYPE_NAMES[k.type] ?? k.type}`,

@@ -79,7 +79,19 @@ async function inFlight(recorded: RecordedServer): Promise<number> {
     .reduce((n, s) => n + s.value, 0);
 }
 
-describeEachLedger('kill -9 of the worker while 50 requests are in model calls', (backend) => {
+/**
+ * Durable: the 50 calls run as activities on the model's queue; the kill loses them, they time out
+ * on their heartbeat and are retried as a new attempt. Lean: 100 calls run as local activities
+ * inside their workflow tasks; the kill loses the tasks, which are retried on the restarted
+ * worker, where each call runs again under the same key and the call journal puts the lost one
+ * on the record as a `lost` attempt with its estimated cost.
+ */
+const CASES = [
+  { execution: 'durable', n: N, lostAs: 'timeout' },
+  { execution: 'lean', n: 100, lostAs: 'lost' },
+] as const;
+
+describeEachLedger('kill -9 of the worker while requests are in model calls', (backend) => {
   let recorded: RecordedServer;
   let ledger: Ledger;
   let ledgerUrl: string;
@@ -104,10 +116,10 @@ describeEachLedger('kill -9 of the worker while 50 requests are in model calls',
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it(
-    'completes every request with exactly one ledger row and the right attempt rows',
+  it.each(CASES)(
+    '$execution: completes every request with exactly one ledger row and the right attempt rows',
     { timeout: 240_000 },
-    async () => {
+    async ({ execution, n: N, lostAs }) => {
       const prefix = `k${randomUUID().slice(0, 8)}`;
       const modelId = `${prefix}-${MODEL}`;
       const taskQueue = `cascade-${prefix}`;
@@ -122,12 +134,18 @@ describeEachLedger('kill -9 of the worker while 50 requests are in model calls',
               baseUrl: recorded.baseUrl,
               model: MODEL,
               pricing: { inputPerMTok: 0.6, outputPerMTok: 0.6 },
-              concurrency: 64,
+              // Lean calls hold workflow-task slots: enough for all of them at once.
+              concurrency: 128,
               circuit: { failureThreshold: 1000 },
             },
           },
           tasks: {
-            gsm8k: { route: 'static', rungs: [{ model: modelId }], limits: { initialBackoffMs: 200 } },
+            gsm8k: {
+              route: 'static',
+              execution,
+              rungs: [{ model: modelId }],
+              limits: { initialBackoffMs: 200 },
+            },
           },
         }),
       );
@@ -148,6 +166,12 @@ describeEachLedger('kill -9 of the worker while 50 requests are in model calls',
         inject('workflowBundlePath'),
       ];
 
+      const receivedBefore = parseSamples(
+        await (await fetch(`${recorded.url}/metrics`)).text(),
+        'recorded_requests_total',
+      )
+        .filter((s) => s.labels.model === MODEL)
+        .reduce((sum, s) => sum + s.value, 0);
       const first = await startWorker([...args, '--no-sdk-metrics']);
       workers.push(first);
       const { client, close } = await testClient();
@@ -198,10 +222,24 @@ describeEachLedger('kill -9 of the worker while 50 requests are in model calls',
           expect(attempts.map((a) => [a.callIndex, a.attempt, a.ok, a.errorClass, a.costUsd])).toEqual(
             t.calls.flatMap((c, i) => c.attempts.map((a) => [i, a.attempt, a.ok, a.errorClass, a.costUsd])),
           );
-          // The attempt the kill cut off is on the record as a timeout, then the retry that answered.
-          if (attempts[0]!.errorClass === 'timeout' && attempts[attempts.length - 1]!.ok) lost++;
+          // The attempt the kill cut off is on the record (a timeout, or a lost call with its
+          // estimated cost), then the retry that answered.
+          if (attempts[0]!.errorClass === lostAs && attempts[attempts.length - 1]!.ok) lost++;
+          if (execution === 'lean') {
+            expect(attempts[0]).toMatchObject({ estimated: true });
+            expect(attempts[0]!.costUsd).toBeGreaterThan(0);
+          }
         }
         expect(lost).toBe(N);
+        // Every request the model server received is an attempt on the record: none paid unrecorded.
+        const received = parseSamples(
+          await (await fetch(`${recorded.url}/metrics`)).text(),
+          'recorded_requests_total',
+        )
+          .filter((s) => s.labels.model === MODEL)
+          .reduce((sum, s) => sum + s.value, 0);
+        const onRecord = (await Promise.all(ids.map((id) => ledger.attempts(id)))).flat().length;
+        expect(onRecord).toBe(received - receivedBefore);
 
         // The restarted worker recorded them all, once: its metrics say the same.
         const text = await (await fetch(second.metricsUrl)).text();
@@ -210,7 +248,7 @@ describeEachLedger('kill -9 of the worker while 50 requests are in model calls',
             .filter((s) => pred(s.labels))
             .reduce((n, s) => n + s.value, 0);
         expect(total('cascade_requests_total')).toBe(N);
-        expect(total('cascade_model_attempts_total', (l) => l.outcome === 'timeout')).toBe(N);
+        expect(total('cascade_model_attempts_total', (l) => l.outcome === lostAs)).toBe(N);
         expect(total('cascade_ledger_writes_total', (l) => l.result === 'inserted')).toBe(N);
         const sdk = await (await fetch(`http://127.0.0.1:${sdkPort}/metrics`)).text();
         expect(sdk).toMatch(/^temporal_\w+/m);

@@ -34,6 +34,14 @@ const id = (name: string) => `${MODEL_ID_PREFIX}${name}`;
 
 const FAST_RETRIES = { maxAttemptsPerRung: 3, initialBackoffMs: 50, maxBackoffMs: 200 };
 
+/**
+ * The scenarios recorded before lean execution existed ran durable (their inputs have no
+ * `execution`, which replays as durable); their tasks say so, so a re-recording stays durable.
+ * `lean-*` scenarios run the same requests lean: model calls and the ledger write as local
+ * activities of one workflow task.
+ */
+const LEAN_TASKS = ['prime', 'gsm8kJson', 'gsm8k'] as const;
+
 export const REPLAY_STACK: StackOptions = {
   dataFiles: [ROWS_FILE],
   modelIdPrefix: MODEL_ID_PREFIX,
@@ -45,10 +53,11 @@ export const REPLAY_STACK: StackOptions = {
   },
   tasks: {
     // One model, no routing work: the answer stands as it comes.
-    prime: { route: 'static', rungs: [{ model: SOLO }], limits: FAST_RETRIES },
+    prime: { route: 'static', execution: 'durable', rungs: [{ model: SOLO }], limits: FAST_RETRIES },
     // The small model's answer must be the JSON the schema asks for, else the large one answers.
     gsm8kJson: {
       route: 'direct-small',
+      execution: 'durable',
       responseSchema: {
         type: 'object',
         required: ['answer'],
@@ -60,6 +69,7 @@ export const REPLAY_STACK: StackOptions = {
     // A two-rung cascade on the answer's token log-probability.
     gsm8k: {
       route: 'cascade',
+      execution: 'durable',
       rungs: [{ model: SMALL, confidence: 'answer_logprob', threshold: 0.7 }, { model: LARGE }],
       limits: FAST_RETRIES,
     },
@@ -73,6 +83,7 @@ export const REPLAY_STACK: StackOptions = {
     // A calibrated cascade: the pre-route classifier's skip rule sends the request to the large model.
     gsm8kCalibrated: {
       route: 'cascade',
+      execution: 'durable',
       rungs: [{ model: SMALL }, { model: LARGE }],
       calibration: CALIBRATION_FILE,
       limits: FAST_RETRIES,
@@ -80,6 +91,7 @@ export const REPLAY_STACK: StackOptions = {
     // The same cascade in shadow mode: the large model serves, the cascade runs as a child.
     gsm8kShadow: {
       route: 'cascade',
+      execution: 'durable',
       rungs: [{ model: SMALL, confidence: 'answer_logprob', threshold: 0.7 }, { model: LARGE }],
       limits: FAST_RETRIES,
       rollout: 0,
@@ -87,6 +99,10 @@ export const REPLAY_STACK: StackOptions = {
     },
   },
 };
+
+for (const task of LEAN_TASKS) {
+  REPLAY_STACK.tasks[`${task}Lean`] = { ...REPLAY_STACK.tasks[task]!, execution: 'lean' };
+}
 
 export interface ReplayScenario {
   /** The fixture's file name without `.json`. */
@@ -172,6 +188,22 @@ export const SCENARIOS: ReplayScenario[] = [
     },
   },
 ];
+
+// The same requests, lean (recorded after lean execution landed).
+SCENARIOS.push(
+  ...SCENARIOS.filter((s) => (LEAN_TASKS as readonly string[]).includes(s.task)).map((s) => ({
+    ...s,
+    name: `lean-${s.name}`,
+    task: `${s.task}Lean`,
+    expectTrace(t: Trace) {
+      s.expectTrace(t);
+      // No activity at all: start, one marker batch per workflow task, the upsert, and a timer
+      // and another batch per retry that waited.
+      const waits = t.calls.flatMap((c) => c.attempts).filter((a) => a.backoffMs !== undefined).length;
+      expect(t.totals.orchestrationActions).toBe(3 + 2 * waits);
+    },
+  })),
+);
 
 SCENARIOS.push({
   name: 'shadow-pair',

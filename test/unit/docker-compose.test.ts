@@ -124,7 +124,15 @@ const longRunning = names.filter((n) => !oneShot.has(n));
 const STATELESS = new Set(['temporal-ui', 'cascade-codec-server']);
 
 const commandOf = (s: Service) => list(s.command);
-const workers = names.filter((n) => isCascade(services[n]!) && commandOf(services[n]!)[0] === 'worker');
+// Services that call models: the workers, and a gateway running its own worker (the default;
+// `--no-worker` turns it off).
+const workers = names.filter((n) => {
+  const command = commandOf(services[n]!);
+  return (
+    isCascade(services[n]!) &&
+    (command[0] === 'worker' || (command[0] === 'gateway' && !command.includes('--no-worker')))
+  );
+});
 
 // ---- the sample config and the names the code reads ----
 
@@ -186,7 +194,8 @@ describe('docker-compose.yml', () => {
     ]) {
       expect(names, n).toContain(n);
     }
-    expect(workers).toEqual(['cascade-worker']);
+    // The gateway runs a worker of its own (eager workflow start), so it calls models too.
+    expect(workers).toEqual(['cascade-worker', 'cascade-gateway']);
     expect(commandOf(services['cascade-gateway']!)[0]).toBe('gateway');
     expect(commandOf(services['cascade-codec-server']!)[0]).toBe('codec-server');
     expect(commandOf(services['cascade-setup']!)[0]).toBe('setup');
@@ -316,9 +325,11 @@ describe('docker-compose.yml', () => {
         expect(ok, `${n}: ${name} is neither read by src/env.ts nor a provider key of the worker`).toBe(true);
       }
     }
-    // Every key the config names reaches the worker; no other service gets any.
-    const worker = new Set(allEnvNames(services['cascade-worker']!));
-    for (const k of keys) expect(worker, `the worker lacks ${k}`).toContain(k);
+    // Every key the config names reaches each service that calls models; no other service gets any.
+    for (const n of workers) {
+      const env = new Set(allEnvNames(services[n]!));
+      for (const k of keys) expect(env, `${n} lacks ${k}`).toContain(k);
+    }
     for (const n of names.filter((m) => !workers.includes(m))) {
       for (const k of keys) expect(allEnvNames(services[n]!), `${n} gets ${k}`).not.toContain(k);
     }

@@ -1,14 +1,17 @@
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseHistory, replayHistories } from '../../src/client/replay';
 import { RequestError } from '../../src/client/request';
 import type { Trace } from '../../src/router/trace';
 import { SA } from '../../workflows/search-attributes';
+import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { scriptFaults, startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
-const TRIVIA = sharedDataPath('cascades/triviaqa_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
+const TRIVIA = shippedData('synthetic/triviaqa_llama.jsonl');
+const EventType = temporal.api.enums.v1.EventType;
+type EventType = temporal.api.enums.v1.EventType;
 const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-405b';
 const THRESHOLD = 0.7;
@@ -31,6 +34,11 @@ beforeAll(async () => {
         route: 'cascade',
         rungs: [{ model: SMALL, confidence: 'answer_logprob', threshold: THRESHOLD }, { model: LARGE }],
         limits: { maxAttemptsPerRung: 3, initialBackoffMs: 50, maxBackoffMs: 200 },
+      },
+      mmluDurable: {
+        route: 'cascade',
+        execution: 'durable',
+        rungs: [{ model: SMALL, confidence: 'answer_logprob', threshold: THRESHOLD }, { model: LARGE }],
       },
       trivia: {
         route: 'cascade',
@@ -86,9 +94,40 @@ describe('cascadeWorkflow on a real dev server and the recorded-model server', (
     expect(trace.totals.wastedCostUsd).toBe(0);
     expect(trace.totals.baselineEstimated).toBe(true);
     expect(trace.totals.baselineCostUsd).toBeGreaterThan(trace.totals.costUsd);
-    // start + classify + call + check + upsert + record (the ledger write)
+    // Lean (the default): start + one marker batch (classify, call, check, record) + upsert.
+    expect(trace.policy).toBeDefined();
+    expect(trace.totals.orchestrationActions).toBe(3);
+    expect(trace.totals.orchestrationCostUsd).toBeCloseTo(3 * 0.000025, 12);
+  });
+
+  it('runs a lean request in one workflow task: local activities, no activity task, one upsert', async () => {
+    const [row] = pickRows(MMLU, 1, unsure);
+    const trace = await stack.cascade.run(asRequest(row!, 'mmlu'));
+    expect(trace.escalations).toHaveLength(1); // an escalation costs no further action
+    expect(trace.totals.orchestrationActions).toBe(3);
+    const history = await stack.client.workflow.getHandle(trace.requestId).fetchHistory();
+    const count = (t: EventType) => (history.events ?? []).filter((e) => e.eventType === t).length;
+    expect(count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(1); // one task did it all
+    expect(count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(0); // no activity round trip
+    // classify, the two calls, the check of the first, the ledger write: one marker each
+    expect(count(EventType.EVENT_TYPE_MARKER_RECORDED)).toBe(5);
+    expect(count(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)).toBe(1);
+  });
+
+  it('runs a durable request as today: the model call an activity on its own queue', async () => {
+    const [row] = pickRows(MMLU, 1, confident);
+    const trace = await stack.cascade.run(asRequest(row!, 'mmluDurable'));
+    expect(trace.final.model).toBe(stack.modelId(SMALL));
+    // start + classify marker + call activity + check marker + upsert + record activity
     expect(trace.totals.orchestrationActions).toBe(6);
-    expect(trace.totals.orchestrationCostUsd).toBeCloseTo(6 * 0.000025, 12);
+    const history = await stack.client.workflow.getHandle(trace.requestId).fetchHistory();
+    const scheduled = (history.events ?? []).filter(
+      (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+    );
+    expect(scheduled.map((e) => e.activityTaskScheduledEventAttributes?.taskQueue?.name)).toEqual([
+      `cascade-model-${stack.modelId(SMALL)}`,
+      expect.any(String), // the ledger write, on the workflow's own queue
+    ]);
   });
 
   it('escalates with low_confidence, and the small call is wasted cost', async () => {

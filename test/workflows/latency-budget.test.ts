@@ -13,11 +13,11 @@ import type { ModelReading } from '../../src/router/dispatch';
 import { modelTaskQueue } from '../../src/router/policy';
 import type { DispatchCandidate, Trace } from '../../src/router/trace';
 import { SA } from '../../workflows/search-attributes';
+import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-70b';
 const LATENCY_SCALE = 3;
@@ -75,7 +75,8 @@ beforeAll(async () => {
       },
       budgetless: { route: 'latency-budget', rungs: [{ model: SMALL }, { model: LARGE }] },
       // How the burst is queued on the small model: the same task queue, no routing of its own.
-      burst: { route: 'static', rungs: [{ model: SMALL }] },
+      // (durable: a lean request would call from the workflow worker and never queue)
+      burst: { route: 'static', execution: 'durable', rungs: [{ model: SMALL }] },
     },
     recorded: { latencyScale: LATENCY_SCALE, concurrency: { [SMALL]: 1, '*': 8 } },
   });
@@ -141,8 +142,9 @@ describe('latency-budget dispatch on real queues', () => {
       answer: row.models[SMALL]!.answer,
     });
     expect(trace.escalations).toEqual([]);
-    // start + classify + snapshot + call + upsert + record
-    expect(trace.totals.orchestrationActions).toBe(6);
+    // start + one marker batch (classify and the snapshot, one workflow task) + the call activity
+    // + upsert + record: latency-budget requests run durable (they read the model queues)
+    expect(trace.totals.orchestrationActions).toBe(5);
   });
 
   it('sends tight budgets to the large model while a burst queues on the small one, and back when it drains', async () => {

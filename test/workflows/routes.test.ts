@@ -4,11 +4,11 @@
  * signal), and a three-rung confidence cascade.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const [SMALL, MID, LARGE] = ['llama3.2-3b', 'llama3.1-70b', 'llama3.1-405b'];
 const LABEL = { type: 'string', enum: ['A', 'B', 'C', 'D'] };
 
@@ -54,9 +54,9 @@ describe('routes', () => {
     expect(trace.checks).toEqual([]);
     expect(trace.calls).toHaveLength(1);
     expect(trace.final).toMatchObject({ model: stack.modelId(MID), answer: row!.models[MID]!.answer });
-    // start + one call + the final upsert + the ledger record: the least a durable, recorded
-    // request can cost.
-    expect(trace.totals.orchestrationActions).toBe(4);
+    // start + one marker batch (the call and the ledger record, local activities of one
+    // workflow task) + the final upsert: the least a durable, recorded request can cost.
+    expect(trace.totals.orchestrationActions).toBe(3);
   });
 
   it('direct-small: a valid label from the small model stands on its schema check alone', async () => {
@@ -69,7 +69,7 @@ describe('routes', () => {
   });
 
   it('direct-small: an answer outside the label set escalates with schema_invalid', async () => {
-    // A real output of llama3.2-3b that is not a letter ("I").
+    // An output of llama3.2-3b that is not a letter ("I", as real small models write).
     const [row] = pickRows(MMLU, 1, (r) => !['A', 'B', 'C', 'D'].includes(r.models[SMALL]!.answer!));
     const trace = await stack.cascade.run(req(row!, 'labels'));
     expect(trace.checks[0]).toMatchObject({ kind: 'schema', passed: false, model: stack.modelId(SMALL) });

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unitHash } from '../../src/router/hash';
 import type { ShadowChildRecord, Trace } from '../../src/router/trace';
 import { SA } from '../../workflows/search-attributes';
+import { shippedData } from '../helpers/data';
 import { pickRows, readRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-405b';
 
@@ -62,8 +62,9 @@ describe('shadow mode', () => {
       expect(trace.policy.servedAs).toBe('baseline-shadow');
       expect(trace.final).toMatchObject({ model: stack.modelId(LARGE), answer: row.models[LARGE]!.answer });
       expect(trace.shadow).toEqual({ role: 'parent', childWorkflowId: `${ids[i]}:shadow` });
-      // start, the call, the child start, the signal, the upsert, the record
-      expect(trace.totals.orchestrationActions).toBe(6);
+      // start, the child start (two actions, as the server bills it), the call's marker, the
+      // signal, the upsert, the record's marker (the signal ended the call's workflow task)
+      expect(trace.totals.orchestrationActions).toBe(7);
 
       const child = await childTrace(ids[i]!);
       const record = child.shadow as ShadowChildRecord;

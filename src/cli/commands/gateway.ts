@@ -20,6 +20,9 @@ interface GatewayCommandOptions {
   port?: string;
   host: string;
   withWorker?: boolean;
+  /** false with --no-worker. */
+  worker?: boolean;
+  workflowBundle?: string;
   ledger?: string;
   bodyLimit?: string;
   timeout?: string;
@@ -46,9 +49,11 @@ export function registerGateway(program: Command): void {
     .option('--port <port>', 'port (default: $CASCADE_GATEWAY_PORT or 8787; 0 = a free one)')
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option(
-      '--with-worker',
-      'run a worker in this process too, sharing one Temporal connection (enables eager workflow start)',
+      '--no-worker',
+      'do not run a worker in this process (by default one runs beside the gateway on one Temporal connection: eager workflow start, and lean requests finish in the task the start hands back)',
     )
+    .option('--with-worker', 'the default (kept for older scripts)')
+    .option('--workflow-bundle <file>', "the worker's prebuilt workflow bundle (default: bundle at start)")
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or localhost:7233)')
     .option('--namespace <name>', 'namespace (default: the config temporal.namespace)')
     .option('--ledger <url>', 'outcome ledger for feedback and spend caps (default: $CASCADE_LEDGER_URL)')
@@ -73,7 +78,7 @@ Endpoints: POST /v1/chat/completions (model cascade/<task> or auto; stream: true
 checked answer), GET /v1/models, POST /v1/feedback, DELETE /v1/requests/:id.
 
 Example:
-  CASCADE_API_TOKENS=me:s3cret-token npx cascade gateway --with-worker
+  CASCADE_API_TOKENS=me:s3cret-token npx cascade gateway
   curl -s localhost:8787/v1/chat/completions -H 'authorization: Bearer s3cret-token' \\
     -H 'content-type: application/json' -H 'idempotency-key: q-1' \\
     -d '{"model":"cascade/mmlu","messages":[{"role":"user","content":"..."}]}'`,
@@ -124,7 +129,7 @@ async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   let cascade: CascadeClient | undefined;
   let gateway: RunningGateway;
   try {
-    if (opts.withWorker) {
+    if (opts.worker !== false) {
       installRuntime('WARN', {});
       workers = await startWorkers({
         config: () => watcher.current().config,
@@ -134,6 +139,7 @@ async function runGateway(opts: GatewayCommandOptions): Promise<void> {
         taskQueue: opts.taskQueue,
         alertWebhookUrl: env.alertWebhookUrl,
         payloadCodec,
+        workflowBundlePath: opts.workflowBundle,
       });
       gateway = await startGatewayOnWorkers({
         ...common,

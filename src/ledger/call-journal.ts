@@ -1,0 +1,134 @@
+/**
+ * The call journal (migration 3, `call_journal`): one row per execution key of a model call, so
+ * a paid call whose outcome Temporal never recorded is still on the record
+ * (docs/architecture.md, "Lean and durable execution").
+ *
+ * A lean request's model call is a local activity: its result reaches history only with the
+ * workflow task that ran it. If the worker dies first, the task is retried elsewhere and the
+ * call runs again, under the same key (workflow id, run id, the local activity's sequence
+ * number, deterministic on replay). The journal row written when the first execution began
+ * says so: finished, with its exact usage and cost (the answer came back, the marker was lost),
+ * or unfinished, with an estimate (input tokens counted locally; output unknown, counted as 0).
+ * The re-execution reports it to the workflow, which records it as a `lost` attempt.
+ */
+import type { Sql } from './sql-ledger';
+
+export interface CallKey {
+  workflowId: string;
+  runId: string;
+  /** The activity id: a local activity's is its sequence number in the workflow. */
+  activityId: string;
+}
+
+export interface CallStart {
+  model: string;
+  purpose: string;
+  attempt: number;
+  /** Input tokens counted locally and their cost: what a call lost in flight is charged at least. */
+  estimatedTokensIn: number;
+  estimatedCostUsd: number;
+}
+
+export interface CallUsage {
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
+  latencyMs: number;
+}
+
+/** An earlier execution of the same call whose outcome Temporal did not record. */
+export interface EarlierExecution extends CallUsage {
+  /** True when it never finished here (killed in flight): the usage is the estimate. */
+  estimated: boolean;
+}
+
+export interface CallJournal {
+  /** Records that an execution begins; returns the previous execution under the same key, if any. */
+  begin(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution | null>;
+  /** Records what the execution used (a failed call too: a provider may bill a failure). */
+  end(key: CallKey, usage: CallUsage, now?: number): Promise<void>;
+}
+
+type Row = Record<string, unknown>;
+
+export async function beginCall(
+  sql: Sql,
+  key: CallKey,
+  start: CallStart,
+  now = Date.now(),
+): Promise<EarlierExecution | null> {
+  const params = [key.workflowId, key.runId, key.activityId];
+  const [prev] = await sql.all<Row>(
+    'SELECT started_at, finished_at, tokens_in, tokens_out, cost_usd, latency_ms FROM call_journal ' +
+      'WHERE workflow_id = ? AND run_id = ? AND activity_id = ?',
+    params,
+  );
+  // The row now describes this execution, started with the estimate until `end` says more.
+  await sql.run(
+    'INSERT INTO call_journal (workflow_id, run_id, activity_id, model, purpose, attempt, started_at, ' +
+      'finished_at, tokens_in, tokens_out, cost_usd, latency_ms, executions) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 0, ?, 0, 1) ' +
+      'ON CONFLICT (workflow_id, run_id, activity_id) DO UPDATE SET started_at = excluded.started_at, ' +
+      'finished_at = NULL, tokens_in = excluded.tokens_in, tokens_out = 0, cost_usd = excluded.cost_usd, ' +
+      'latency_ms = 0, executions = call_journal.executions + 1',
+    [
+      ...params,
+      start.model,
+      start.purpose,
+      start.attempt,
+      now,
+      start.estimatedTokensIn,
+      start.estimatedCostUsd,
+    ],
+  );
+  if (!prev) return null;
+  const finished = prev.finished_at !== null && prev.finished_at !== undefined;
+  return {
+    estimated: !finished,
+    tokensIn: Number(prev.tokens_in),
+    tokensOut: Number(prev.tokens_out),
+    costUsd: Number(prev.cost_usd),
+    // Unfinished: it ran (and was billed) for as long as we know of, up to this re-execution.
+    latencyMs: finished ? Number(prev.latency_ms) : Math.max(0, now - Number(prev.started_at)),
+  };
+}
+
+export async function endCall(sql: Sql, key: CallKey, usage: CallUsage, now = Date.now()): Promise<void> {
+  await sql.run(
+    'UPDATE call_journal SET finished_at = ?, tokens_in = ?, tokens_out = ?, cost_usd = ?, latency_ms = ? ' +
+      'WHERE workflow_id = ? AND run_id = ? AND activity_id = ?',
+    [
+      now,
+      usage.tokensIn,
+      usage.tokensOut,
+      usage.costUsd,
+      usage.latencyMs,
+      key.workflowId,
+      key.runId,
+      key.activityId,
+    ],
+  );
+}
+
+/** Migration 3: the journal, and which attempt rows carry estimated usage. */
+export function callJournalDdl(t: { real: string; bool: string }): string {
+  return `
+ALTER TABLE attempts ADD COLUMN estimated ${t.bool};
+CREATE TABLE call_journal (
+  workflow_id TEXT NOT NULL,
+  run_id TEXT NOT NULL,
+  activity_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  started_at BIGINT NOT NULL,
+  finished_at BIGINT,
+  tokens_in ${t.real} NOT NULL,
+  tokens_out ${t.real} NOT NULL,
+  cost_usd ${t.real} NOT NULL,
+  latency_ms ${t.real} NOT NULL,
+  executions INTEGER NOT NULL,
+  PRIMARY KEY (workflow_id, run_id, activity_id)
+);
+CREATE INDEX call_journal_started_at ON call_journal (started_at);
+`;
+}
