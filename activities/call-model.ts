@@ -18,7 +18,10 @@ import type {
 } from '../src/providers/types';
 import { ProviderError } from '../src/providers/types';
 import type { Pricing } from '../src/providers/cost';
-import type { CallPurpose } from '../src/router/trace';
+import type { CallPurpose, DecisionRecord } from '../src/router/trace';
+import type { CheckOutput } from './check';
+import { decide, type ClassifyInput } from './classify';
+import { runFoldedCheck, type FoldedCheck } from './folded-steps';
 
 export interface CallModelInput {
   requestId: string;
@@ -32,14 +35,26 @@ export interface CallModelInput {
   responseSchema?: Record<string, unknown> | null;
   maxTokens?: number;
   temperature?: number;
+  /** Lean: decide (rules baseline) before calling, in this local activity (activities/folded-steps.ts). */
+  classify?: ClassifyInput;
+  /** Lean: check the answer once this call returns, in this local activity. */
+  check?: FoldedCheck;
 }
 
 /**
  * A call's result, and the earlier execution of the same call that Temporal did not record (a
  * lean call re-run after its worker died): the workflow puts it on the record as a `lost` attempt.
  */
-export type CallModelResult = ModelCallResult & { earlier?: EarlierExecution };
-export type CallModelFailureDetails = ProviderErrorDetails & { earlier?: EarlierExecution };
+export type CallModelResult = ModelCallResult & {
+  earlier?: EarlierExecution;
+  /** The folded decision and check (lean), when the input asked for them. */
+  decision?: DecisionRecord;
+  checked?: CheckOutput;
+};
+export type CallModelFailureDetails = ProviderErrorDetails & {
+  earlier?: EarlierExecution;
+  decision?: DecisionRecord;
+};
 
 export interface ModelActivityDeps {
   /** The worker's client for a model id (keys resolved from the worker's environment). */
@@ -74,6 +89,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
         ? { workflowId: run.workflowId, runId: run.runId, activityId: ctx.info.activityId }
         : null;
     const earlier = key ? await journalBegin(key, input) : null;
+    const decision = input.classify ? decide(input.classify) : undefined;
     // No heartbeat at the start: each one that reaches the server is a billable action on
     // Temporal Cloud, and most calls finish before the first interval. (A local activity has
     // no heartbeats: core cancels it directly.)
@@ -92,7 +108,13 @@ export function createModelActivities(deps: ModelActivityDeps) {
       });
       if (key)
         await journalEnd(key, { ...result.usage, costUsd: result.costUsd, latencyMs: result.latencyMs });
-      return earlier ? { ...result, earlier } : result;
+      const checked = input.check ? await runFoldedCheck(input.check, result) : undefined;
+      return {
+        ...result,
+        ...(earlier ? { earlier } : {}),
+        ...(decision ? { decision } : {}),
+        ...(checked ? { checked } : {}),
+      };
     } catch (err) {
       // Cancelled (the request was cancelled, or the workflow no longer wants this attempt):
       // report the cancellation itself, not the HTTP client's abort error.
@@ -100,7 +122,11 @@ export function createModelActivities(deps: ModelActivityDeps) {
       if (err instanceof ProviderError) {
         const d = err.details;
         if (key) await journalEnd(key, { ...d, latencyMs: d.latencyMs });
-        const details: CallModelFailureDetails = earlier ? { ...d, earlier } : d;
+        const details: CallModelFailureDetails = {
+          ...d,
+          ...(earlier ? { earlier } : {}),
+          ...(decision ? { decision } : {}),
+        };
         // Non-retryable at the Temporal level: the workflow reads the details and decides.
         throw ApplicationFailure.create({
           type: d.errorClass,

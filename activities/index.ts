@@ -14,6 +14,7 @@ export {
   type CallModelFailureDetails,
 } from './call-model';
 export type { CheckInput, CheckOutput } from './check';
+export type { FoldedCheck } from './folded-steps';
 export type { ClassifyInput } from './classify';
 export type { EndpointSnapshotDeps, EndpointSnapshotInput, TaskQueueDescriber } from './endpoint-snapshot';
 export { createMonitorActivities, type MonitorActivities, type MonitorActivityDeps } from './monitors';

@@ -25,7 +25,7 @@ import { runLatencyBudget } from './dispatch';
 import { runLadder } from './ladder';
 import { traceQuery } from './messages';
 import { recordOutcome } from './record';
-import { countLocalActivity, newRunContext, totalsNow, type RunContext } from './run-context';
+import { applyDecision, countLocalActivity, newRunContext, totalsNow, type RunContext } from './run-context';
 import { SA } from './search-attributes';
 import { listenForServed, recordShadowOutcome, signalServed, startShadow } from './shadow';
 
@@ -46,14 +46,20 @@ export async function cascadeWorkflow(input: CascadeInput): Promise<Trace> {
 
     // 1. Classify (no routing work at all on the static route).
     if (policy.route !== 'static') {
-      trace.decision = await local.classify({
+      const classifyInput = {
         task: request.task,
         messages: request.messages,
         // The calibration artefact's classifier (absent in older snapshots: rules-v1).
         ...(policy.classifier ? { classifier: policy.classifier } : {}),
-      });
-      countLocalActivity(ctx);
-      trace.taskType = trace.decision.taskType;
+      };
+      // Lean on the rules baseline: the decision routes nothing, so it rides along with the
+      // first model call's local activity. A classifier's decision can skip the first rung, so
+      // it is made first, on its own.
+      if (policy.execution === 'lean' && !policy.classifier) ctx.pendingClassify = classifyInput;
+      else {
+        countLocalActivity(ctx);
+        applyDecision(ctx, await local.classify(classifyInput));
+      }
     }
 
     // 2. The route.

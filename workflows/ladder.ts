@@ -10,7 +10,7 @@
  * Snapshots without `skip` (every history recorded before artefacts) issue the same commands.
  */
 import { proxyLocalActivities } from '@temporalio/workflow';
-import type { LocalActivities } from '../activities';
+import type { CheckOutput, LocalActivities } from '../activities';
 import type { ChatMessage, TokenLogprob } from '../src/providers/types';
 import { buildJudgeMessages } from '../src/router/judge';
 import { decideRung, shouldSkipRung } from '../src/router/rung-decision';
@@ -38,6 +38,14 @@ export async function runLadder(ctx: RunContext): Promise<void> {
     }
     const checksConfidence = policy.route === 'cascade' && !isLast && rung.confidence !== null;
     const logprobSource = checksConfidence && rung.confidence !== 'self_check' && rung.confidence !== 'judge';
+    const scored = checksConfidence && (rung.confidence === 'self_check' || rung.confidence === 'judge');
+    const checks = policy.responseSchema !== null || checksConfidence;
+    // Lean: the check runs inside the local activity of the call that completes what it reads
+    // (the answer's own call, or the scorer's), not as a local activity of its own.
+    const fold = ctx.policy.execution === 'lean' && checks;
+    const confidenceSpec = checksConfidence
+      ? { source: rung.confidence!, calibration: rung.calibration, threshold: rung.threshold ?? 1 }
+      : null;
 
     const call = await callWithRetries(ctx, {
       rung: i,
@@ -47,6 +55,15 @@ export async function runLadder(ctx: RunContext): Promise<void> {
       logprobs: logprobSource,
       topLogprobs: logprobSource ? 1 : undefined,
       responseSchema: policy.responseSchema,
+      ...(fold && !scored
+        ? {
+            check: {
+              role: 'answer',
+              responseSchema: policy.responseSchema,
+              confidence: confidenceSpec,
+            },
+          }
+        : {}),
     });
     if (!call.ok) {
       escalate(ctx, i, call.reason);
@@ -65,10 +82,11 @@ export async function runLadder(ctx: RunContext): Promise<void> {
     // A second call scores the answer: a self-check by the same model, or a judge model.
     let selfCheckLogprobs: TokenLogprob[] | null = null;
     let judgeReply: string | null = null;
-    if (checksConfidence && (rung.confidence === 'self_check' || rung.confidence === 'judge')) {
+    let folded: CheckOutput | null = call.result.checked ?? null;
+    if (scored) {
       const isJudge = rung.confidence === 'judge';
       const scorer = isJudge ? rung.judge! : rung;
-      const scored = await callWithRetries(ctx, {
+      const scoring = await callWithRetries(ctx, {
         rung: i,
         model: scorer,
         purpose: isJudge ? 'judge' : 'self_check',
@@ -77,40 +95,48 @@ export async function runLadder(ctx: RunContext): Promise<void> {
           : selfCheckMessages(request.messages, answer),
         logprobs: !isJudge,
         topLogprobs: isJudge ? undefined : 5,
+        ...(fold
+          ? {
+              check: {
+                role: isJudge ? 'judge' : 'self_check',
+                answer,
+                answerLogprobs: call.result.logprobs,
+                responseSchema: policy.responseSchema,
+                confidence: confidenceSpec,
+              },
+            }
+          : {}),
       });
-      if (!scored.ok) {
-        if (scored.reason === 'spend_cap') {
+      if (!scoring.ok) {
+        if (scoring.reason === 'spend_cap') {
           escalate(ctx, i, 'spend_cap');
           fallback = { rung: i, answer };
-          stoppedBy = scored.message;
+          stoppedBy = scoring.message;
           break;
         }
         escalate(ctx, i, 'rung_failed');
         continue;
       }
-      if (isJudge) judgeReply = scored.result.answer;
-      else selfCheckLogprobs = scored.result.logprobs;
+      if (isJudge) judgeReply = scoring.result.answer;
+      else selfCheckLogprobs = scoring.result.logprobs;
+      folded = scoring.result.checked ?? null;
     }
 
-    if (policy.responseSchema === null && !checksConfidence) {
+    if (!checks) {
       accept(ctx, i, answer);
       break;
     }
-    countLocalActivity(ctx);
-    const out = await local.checkAnswer({
-      answer,
-      responseSchema: policy.responseSchema,
-      confidence: checksConfidence
-        ? {
-            source: rung.confidence!,
-            calibration: rung.calibration,
-            threshold: rung.threshold ?? 1,
-            logprobs: call.result.logprobs,
-            selfCheckLogprobs,
-            judgeReply,
-          }
-        : null,
-    });
+    let out = folded;
+    if (!out) {
+      countLocalActivity(ctx);
+      out = await local.checkAnswer({
+        answer,
+        responseSchema: policy.responseSchema,
+        confidence: confidenceSpec
+          ? { ...confidenceSpec, logprobs: call.result.logprobs, selfCheckLogprobs, judgeReply }
+          : null,
+      });
+    }
     if (out.schema) {
       trace.checks.push({
         rung: i,

@@ -16,14 +16,15 @@ import type {
   CallModelFailureDetails,
   CallModelInput,
   CallModelResult,
+  FoldedCheck,
   ModelActivities,
 } from '../activities';
-import type { ChatMessage, ModelCallResult } from '../src/providers/types';
+import type { ChatMessage } from '../src/providers/types';
 import { backoffMs } from '../src/router/backoff';
 import { noCallFailure } from '../src/router/no-call-failure';
 import type { ModelSnapshot } from '../src/router/policy';
 import type { AttemptRecord, CallPurpose, CallRecord, EscalationReason } from '../src/router/trace';
-import { countLocalActivity, endWorkflowTask, spentUsd, type RunContext } from './run-context';
+import { applyDecision, countLocalActivity, endWorkflowTask, spentUsd, type RunContext } from './run-context';
 
 // Options per call are set with executeWithOptions (task queue, timeouts, summary).
 const models = proxyActivities<ModelActivities>({ startToCloseTimeout: '1 minute' });
@@ -34,7 +35,7 @@ const localModels = proxyLocalActivities<ModelActivities>({ startToCloseTimeout:
 const HEARTBEAT_TIMEOUT_MS = 10_000;
 
 export type CallOutcome =
-  { ok: true; result: ModelCallResult } | { ok: false; reason: EscalationReason; message: string };
+  { ok: true; result: CallModelResult } | { ok: false; reason: EscalationReason; message: string };
 
 export interface CallSpec {
   rung: number;
@@ -44,6 +45,8 @@ export interface CallSpec {
   logprobs: boolean;
   topLogprobs?: number;
   responseSchema?: Record<string, unknown> | null;
+  /** Lean: the check to run in the call's own local activity once it returns (ladder.ts). */
+  check?: FoldedCheck;
 }
 
 export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<CallOutcome> {
@@ -86,12 +89,16 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
             ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
           }
         : {}),
+      // Lean only (durable snapshots never set these): steps folded into this local activity.
+      ...(ctx.pendingClassify ? { classify: ctx.pendingClassify } : {}),
+      ...(spec.check ? { check: spec.check } : {}),
     };
     const summary =
       `${spec.purpose} rung ${spec.rung + 1}/${policy.rungs.length} ${spec.model.model} attempt ${attempt}` +
       (previous ? ` (after ${previous.errorClass}${previous.status ? ` ${previous.status}` : ''})` : '');
     try {
       const result = await executeCall(ctx, spec.model, input, summary, remaining);
+      if (result.decision) applyDecision(ctx, result.decision);
       if (result.earlier) recordLost(record, result.earlier);
       record.attempts.push({
         attempt: record.attempts.length + 1,
@@ -107,6 +114,7 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
       return { ok: true, result };
     } catch (err) {
       const details = failureDetails(err);
+      if (details.decision) applyDecision(ctx, details.decision);
       if (details.earlier) recordLost(record, details.earlier);
       previous = {
         attempt: record.attempts.length + 1,

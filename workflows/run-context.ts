@@ -3,10 +3,11 @@
  * deadline, and the count of Temporal actions (priced as router cost). Pure bookkeeping; the
  * steps that schedule work live in model-call.ts, ladder.ts, dispatch.ts and shadow.ts.
  */
+import type { ClassifyInput } from '../activities';
 import type { CascadeInput, CascadeRequestInput } from '../src/router/cascade-input';
 import type { PolicySnapshot } from '../src/router/policy';
 import { computeTotals, emptyTotals } from '../src/router/totals';
-import { TRACE_VERSION, type EscalationReason, type Trace } from '../src/router/trace';
+import { TRACE_VERSION, type DecisionRecord, type EscalationReason, type Trace } from '../src/router/trace';
 
 export interface RunContext {
   request: CascadeRequestInput;
@@ -25,6 +26,11 @@ export interface RunContext {
    * run back to back in one task cost one action together.
    */
   markersInTask: boolean;
+  /**
+   * Lean, rules baseline: the decision still to make, folded into the next model call's local
+   * activity (activities/folded-steps.ts) instead of a local activity of its own.
+   */
+  pendingClassify?: ClassifyInput;
 }
 
 export function newRunContext(input: CascadeInput, now: number): RunContext {
@@ -66,6 +72,13 @@ export function newRunContext(input: CascadeInput, now: number): RunContext {
       totals: emptyTotals(),
     },
   };
+}
+
+/** The pre-route decision, made by its own local activity or folded into a model call's. */
+export function applyDecision(ctx: RunContext, decision: DecisionRecord): void {
+  ctx.trace.decision = decision;
+  ctx.trace.taskType = decision.taskType;
+  ctx.pendingClassify = undefined;
 }
 
 /** A local activity is about to run: the first one in a workflow task costs an action. */

@@ -10,9 +10,14 @@
  * - costUsd: everything billed by model endpoints (failed attempts and self-checks included).
  * - baselineCostUsd: the same requests on the strongest rung alone ("large-only"); estimated
  *   from token counts where that rung was not called (baselineEstimatedShare says how often).
- * - savingsUsd = baselineCostUsd - costUsd - orchestrationCostUsd: the orchestrator's own cost
- *   (Temporal actions priced by `temporal.costPerAction`) is router cost, so it is charged
- *   against the savings. savingsPct = savingsUsd / baselineCostUsd (null when the baseline is 0).
+ * - savingsUsd = baselineCostUsd - costUsd - shadowCostUsd - orchestrationCostUsd: the
+ *   orchestrator's own cost (Temporal actions priced by `temporal.costPerAction`) is router cost,
+ *   so it is charged against the savings. savingsPct = savingsUsd / baselineCostUsd (null when
+ *   the baseline is 0).
+ * - shadow children (`<id>:shadow`, given with `opts.shadowChildren`): their model calls are
+ *   spent but never served (shadowCostUsd); their attempts count in attempts and retries, their
+ *   Temporal actions in orchestration. Without them a batch with shadowed requests under-counts
+ *   what it spent.
  * - wastedCostUsd: spent on rungs whose answer was not served (the double cost of fallbacks).
  * - attempts: every model-call attempt; retries: attempts beyond the first of each call.
  */
@@ -33,20 +38,25 @@ export interface BatchSummary {
   shadowed: number;
   costUsd: number;
   baselineCostUsd: number;
-  /** baselineCostUsd - costUsd - orchestrationCostUsd. */
+  /** Shadow children summarised with the batch (0 unless given). */
+  shadowRuns: number;
+  /** What the shadow children's model calls cost: spent, never served. */
+  shadowCostUsd: number;
+  /** baselineCostUsd - costUsd - shadowCostUsd - orchestrationCostUsd. */
   savingsUsd: number;
   /** savingsUsd / baselineCostUsd; null when the baseline is 0. */
   savingsPct: number | null;
   wastedCostUsd: number;
   attempts: number;
   retries: number;
+  /** Temporal actions of the requests and of their shadow children. */
   orchestrationActions: number;
   orchestrationCostUsd: number;
   /** Share of requests whose baseline cost is an estimate; 0 for an empty batch. */
   baselineEstimatedShare: number;
 }
 
-export function summarize(traces: Trace[]): BatchSummary {
+export function summarize(traces: Trace[], opts: { shadowChildren?: Trace[] } = {}): BatchSummary {
   const escalationsByReason = Object.fromEntries(ESCALATION_REASONS.map((r) => [r, 0])) as Record<
     EscalationReason,
     number
@@ -89,8 +99,18 @@ export function summarize(traces: Trace[]): BatchSummary {
     if (t.totals.baselineEstimated) baselineEstimated++;
   }
 
+  const shadowChildren = opts.shadowChildren ?? [];
+  let shadowCostUsd = 0;
+  for (const t of shadowChildren) {
+    shadowCostUsd += t.totals.costUsd;
+    attempts += t.totals.attempts;
+    for (const c of t.calls) retries += Math.max(0, c.attempts.length - 1);
+    orchestrationActions += t.totals.orchestrationActions;
+    orchestrationCostUsd += t.totals.orchestrationCostUsd;
+  }
+
   const requests = traces.length;
-  const savingsUsd = baselineCostUsd - costUsd - orchestrationCostUsd;
+  const savingsUsd = baselineCostUsd - costUsd - shadowCostUsd - orchestrationCostUsd;
   return {
     requests,
     answered,
@@ -103,6 +123,8 @@ export function summarize(traces: Trace[]): BatchSummary {
     shadowed,
     costUsd,
     baselineCostUsd,
+    shadowRuns: shadowChildren.length,
+    shadowCostUsd,
     savingsUsd,
     savingsPct: baselineCostUsd > 0 ? savingsUsd / baselineCostUsd : null,
     wastedCostUsd,
@@ -161,7 +183,20 @@ export function formatSummaryTable(s: BatchSummary): string {
       .map(([model, count]): Row => [`  ${model}`, n(count), of(count)]),
     ['Cost'],
     ['  routed (model calls)', formatUsd(s.costUsd), ''],
-    ['  orchestration', formatUsd(s.orchestrationCostUsd), `${n(s.orchestrationActions)} Temporal actions`],
+    ...(s.shadowRuns
+      ? [
+          [
+            '  shadow runs (model calls)',
+            formatUsd(s.shadowCostUsd),
+            `${n(s.shadowRuns)} routed paths run beside the baseline, none served`,
+          ] as Row,
+        ]
+      : []),
+    [
+      '  orchestration',
+      formatUsd(s.orchestrationCostUsd),
+      `${n(s.orchestrationActions)} Temporal actions${s.shadowRuns ? ', shadows included' : ''}`,
+    ],
     [
       '  large-only baseline',
       formatUsd(s.baselineCostUsd),
@@ -170,10 +205,14 @@ export function formatSummaryTable(s: BatchSummary): string {
     [
       '  savings',
       formatUsd(s.savingsUsd),
-      `${formatPct(s.savingsPct)} of baseline (baseline - routed - orchestration)`,
+      `${formatPct(s.savingsPct)} of baseline (baseline - routed - ${s.shadowRuns ? 'shadow runs - ' : ''}orchestration)`,
     ],
     ['  wasted (unserved rungs)', formatUsd(s.wastedCostUsd), shareOfCost(s.wastedCostUsd, s.costUsd)],
-    ['Attempts', n(s.attempts), `${n(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}`],
+    [
+      'Attempts',
+      n(s.attempts),
+      `${n(s.retries)} ${s.retries === 1 ? 'retry' : 'retries'}${s.shadowRuns ? ', shadows included' : ''}`,
+    ],
   ];
   if (Object.keys(s.byFinalModel).length === 0) {
     const i = rows.findIndex((r) => r[0] === 'Served by model');

@@ -109,8 +109,11 @@ describe('cascadeWorkflow on a real dev server and the recorded-model server', (
     const count = (t: EventType) => (history.events ?? []).filter((e) => e.eventType === t).length;
     expect(count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)).toBe(1); // one task did it all
     expect(count(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)).toBe(0); // no activity round trip
-    // classify, the two calls, the check of the first, the ledger write: one marker each
-    expect(count(EventType.EVENT_TYPE_MARKER_RECORDED)).toBe(5);
+    // The two calls (the decision and the first answer's check folded into the first call's
+    // local activity) and the ledger write: one marker each.
+    expect(count(EventType.EVENT_TYPE_MARKER_RECORDED)).toBe(3);
+    expect(trace.decision?.classifierVersion).toBe('rules-v1');
+    expect(trace.checks).toEqual([expect.objectContaining({ kind: 'confidence', passed: false })]);
     expect(count(EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES)).toBe(1);
   });
 

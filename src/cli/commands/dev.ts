@@ -5,6 +5,8 @@ import { CascadeClient } from '../../client/cascade-client';
 import { runBatch } from '../../client/batch';
 import { formatSummaryTable, summarize } from '../../client/summary';
 import { demoSet } from '../../demo/demo-set';
+import { calibrationNotes, shadowChildren } from '../../demo/run';
+import { formatVerdicts, taskVerdicts } from '../../demo/verdict';
 import { ConfigWatcher } from '../../config/watch';
 import { readEnv } from '../../env';
 import { installRuntime } from '../../temporal/runtime';
@@ -139,9 +141,10 @@ async function runDev(opts: DevOptions): Promise<void> {
 
     if (opts.demo) {
       say('');
-      for (const n of set.notes) say(`demo: ${n}`);
+      for (const n of [...set.notes, ...calibrationNotes(loaded.config, set)]) say(`demo: ${n}`);
+      const client = await clientFor(server.address, namespace);
       const cascade = new CascadeClient({
-        client: await clientFor(server.address, namespace),
+        client,
         config: loaded,
         ledger: workers.ledger,
       });
@@ -152,18 +155,40 @@ async function runDev(opts: DevOptions): Promise<void> {
         {
           concurrency: Number(opts.concurrency),
           onProgress: (p) => {
-            if (p.done % 10 === 0 || p.done === p.total)
+            if (p.done % (p.total > 100 ? 50 : 10) === 0 || p.done === p.total)
               process.stderr.write(`  ${p.done}/${p.total} requests\n`);
           },
         },
       );
+      // A shadow's model calls are spent too: the summary counts them (the children end just
+      // after their parents, once the served answer is signalled).
+      const children = await shadowChildren(client, result.traces);
       say('');
-      say(formatSummaryTable(summarize(result.traces)));
+      say(formatSummaryTable(summarize(result.traces, { shadowChildren: children })));
       for (const e of result.errors.slice(0, 5))
         say(`  ${e.kind}: ${e.requestId ?? `line ${e.line}`}: ${e.error}`);
-      const query = `CascadeEscalated = true AND WorkflowId STARTS_WITH "${runId}"`;
       say('');
-      say(`Escalated requests in the Temporal UI:`);
+      say(
+        formatVerdicts(
+          taskVerdicts({
+            config: loaded.config,
+            rows: set.rows,
+            traces: result.traces,
+            shadowChildren: children,
+          }),
+        ),
+      );
+      say(`Scope: ${set.scope}`);
+      const escalated = result.traces.some((t) => t.escalations.length > 0);
+      const query = escalated
+        ? `CascadeEscalated = true AND WorkflowId STARTS_WITH "${runId}"`
+        : `WorkflowId STARTS_WITH "${runId}"`;
+      say('');
+      say(
+        escalated
+          ? `Escalated requests in the Temporal UI:`
+          : `No request escalated; the demo's requests in the Temporal UI:`,
+      );
       say(`  ${server.uiUrl}/namespaces/${namespace}/workflows?query=${encodeURIComponent(query)}`);
       say(`  or: temporal workflow list --query '${query}'`);
       const example = result.traces.find((t) => t.escalations.length > 0) ?? result.traces[0];
