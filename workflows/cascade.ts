@@ -106,6 +106,8 @@ function finish(ctx: RunContext): void {
   trace.totals = totalsNow(ctx);
   const lastReason = trace.escalations[trace.escalations.length - 1]?.reason ?? 'none';
   upsertSearchAttributes([
+    // Snapshots made since CascadeStatus exists carry `execution` (search-attributes.ts).
+    ...(ctx.policy.execution !== undefined ? [{ key: SA.status, value: trace.status }] : []),
     { key: SA.escalated, value: trace.escalations.length > 0 },
     { key: SA.escalationReason, value: lastReason },
     { key: SA.finalModel, value: trace.final.model ?? 'none' },

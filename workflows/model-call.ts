@@ -142,7 +142,10 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
       }
       if (!details.retryable) return { ok: false, reason: 'rung_failed', message: details.message };
       if (attempt === maxAttempts) break;
-      const wait = backoffMs(attempt, policy.limits, details.retryAfterMs);
+      // Jitter (deterministic: the workflow's Math.random) for snapshots made since it exists;
+      // older histories replay with the waits they recorded.
+      const jitter = policy.execution !== undefined ? Math.random() : 0;
+      const wait = backoffMs(attempt, policy.limits, details.retryAfterMs, jitter);
       if (Date.now() + wait >= ctx.deadline) {
         return { ok: false, reason: 'rung_failed', message: 'no time left in the request deadline to retry' };
       }

@@ -5,7 +5,13 @@
  * second, then upserts them once at the end.
  *
  * SQL visibility allows 3 Bool, 3 Int, 3 Double and 10 Keyword attributes per namespace; this
- * list uses 2, 1, 1 and 4 of them.
+ * list uses 2, 1, 1 and 5 of them.
+ *
+ * `CascadeStatus` (running, then answered, failed or cancelled) was added after the first eight:
+ * a request that got no answer completes its workflow (its trace is the result), so the
+ * workflow's own status cannot tell it from an answered one. Workflows started before it carry
+ * none (their snapshots have no `execution`), so replaying their histories issues the same
+ * commands as before.
  */
 import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 
@@ -18,6 +24,7 @@ export const SA = {
   shadow: defineSearchAttributeKey('CascadeShadow', SearchAttributeType.BOOL),
   attempts: defineSearchAttributeKey('CascadeAttempts', SearchAttributeType.INT),
   costUsd: defineSearchAttributeKey('CascadeCostUsd', SearchAttributeType.DOUBLE),
+  status: defineSearchAttributeKey('CascadeStatus', SearchAttributeType.KEYWORD),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SA);
@@ -27,8 +34,10 @@ export function defaultSearchAttributes(
   route: string,
   taskType: string,
   shadow: boolean,
+  withStatus = true,
 ): SearchAttributePair[] {
   return [
+    ...(withStatus ? [{ key: SA.status, value: 'running' }] : []),
     { key: SA.route, value: route },
     { key: SA.taskType, value: taskType },
     { key: SA.escalationReason, value: 'none' },

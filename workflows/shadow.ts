@@ -39,7 +39,13 @@ export async function startShadow(
     taskQueue: shadow.taskQueue,
     args: [childInput],
     parentClosePolicy: ParentClosePolicy.ABANDON,
-    typedSearchAttributes: defaultSearchAttributes(shadow.policy.route, ctx.request.task, true),
+    // CascadeStatus only for snapshots made since it exists (replay issues the old command).
+    typedSearchAttributes: defaultSearchAttributes(
+      shadow.policy.route,
+      ctx.request.task,
+      true,
+      ctx.policy.execution !== undefined,
+    ),
     staticSummary: `shadow of ${ctx.request.id}: ${ctx.request.task} via ${shadow.policy.route}`,
   });
   ctx.trace.shadow = { role: 'parent', childWorkflowId: workflowId };

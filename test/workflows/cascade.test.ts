@@ -191,7 +191,9 @@ describe('cascadeWorkflow on a real dev server and the recorded-model server', (
       [true, null, 200],
     ]);
     // The recorded server's Retry-After is 1 s, more than the policy's 50 ms backoff.
-    expect(attempts[0]!.backoffMs).toBe(1_000);
+    // Retry-After (1 s) outweighs the policy's backoff; jitter stretches it by up to half.
+    expect(attempts[0]!.backoffMs).toBeGreaterThanOrEqual(1_000);
+    expect(attempts[0]!.backoffMs).toBeLessThanOrEqual(1_500);
     expect(trace.escalations).toEqual([]);
     expect(trace.final.model).toBe(stack.modelId(SMALL));
 
@@ -214,6 +216,25 @@ describe('cascadeWorkflow on a real dev server and the recorded-model server', (
     ]);
     expect(trace.final.model).toBe(stack.modelId(LARGE));
     expect(trace.totals.attempts).toBe(4);
+  });
+
+  it('marks a request that got no answer CascadeStatus = failed, findable in the UI', async () => {
+    const [row] = pickRows(MMLU, 1, confident);
+    await scriptFaults(stack.recorded, SMALL, ['500', '500', '500']);
+    await scriptFaults(stack.recorded, LARGE, ['500', '500', '500']);
+    const trace = await stack.cascade.run(asRequest(row!, 'mmlu'));
+    expect(trace.status).toBe('failed');
+    expect(trace.totals.attempts).toBe(6);
+    const desc = await stack.client.workflow.getHandle(trace.requestId).describe();
+    expect(desc.status.name).toBe('COMPLETED'); // the trace is the result, failed or not
+    expect(desc.typedSearchAttributes.get(SA.status)).toBe('failed');
+    const q = `WorkflowId = '${trace.requestId}' AND CascadeStatus = 'failed'`;
+    expect(await waitForVisibility(q, 1)).toBe(1);
+    // An answered one is `answered`, and a running one was `running` from its start.
+    const [ok] = pickRows(MMLU, 1, confident);
+    const answered = await stack.cascade.run(asRequest(ok!, 'mmlu'));
+    const okDesc = await stack.client.workflow.getHandle(answered.requestId).describe();
+    expect(okDesc.typedSearchAttributes.get(SA.status)).toBe('answered');
   });
 
   it('records a malformed body and a timeout as retryable attempts and recovers', async () => {
