@@ -11,6 +11,11 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ['default', ['json', { outputFile: '.cascade/test-results.json' }]],
+    reporters: [
+      'default',
+      ['json', { outputFile: '.cascade/test-results.json' }],
+      // One notice for the run when suites of test/shared/ were skipped for want of ../shared/data.
+      './test/helpers/shared-data-reporter.ts',
+    ],
   },
 });

@@ -2,3 +2,4 @@
 export { cascadeWorkflow } from './cascade';
 export { healthCheckWorkflow } from './health-check';
 export { monitorWorkflow } from './monitor';
+export { controlWorkflow } from './control';

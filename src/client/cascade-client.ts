@@ -27,6 +27,7 @@ import { CASCADE_TASK_QUEUE, type CascadeInput } from '../router/cascade-input';
 import type { Trace } from '../router/trace';
 import { defaultSearchAttributes } from '../../workflows/search-attributes';
 import type { cascadeWorkflow } from '../../workflows/cascade';
+import { ControlPlane } from '../control/control-plane';
 import { prepareCascade } from './prepare';
 import { RequestError } from './request';
 import { historyToJson } from './replay';
@@ -54,6 +55,12 @@ export interface CascadeClientOptions {
   eagerStart?: boolean;
   /** The client's connection belongs to someone else (a worker's): `close()` leaves it open. */
   sharesConnection?: boolean;
+  /**
+   * The control plane whose overrides (kill switch, rollout, model override set with `cascade
+   * control`) new requests obey: by default one reading the `cascade-control` workflow of this
+   * client's namespace every second (src/control/control-plane.ts); `false` for none.
+   */
+  control?: ControlPlane | false;
 }
 
 export interface StartedCascade {
@@ -114,6 +121,8 @@ export class CascadeClient {
   private readonly eagerStart: boolean;
   /** The connection is a worker's (`onWorkers`): closing the client leaves it open. */
   private readonly sharesConnection: boolean;
+  /** The control plane new requests obey (null: none). */
+  readonly control: ControlPlane | null;
 
   constructor(opts: CascadeClientOptions) {
     this.client = opts.client;
@@ -125,6 +134,8 @@ export class CascadeClient {
     this.shadowTaskQueue = opts.shadowTaskQueue;
     this.eagerStart = opts.eagerStart ?? false;
     this.sharesConnection = opts.sharesConnection ?? false;
+    this.control = opts.control === false ? null : (opts.control ?? new ControlPlane(this.client));
+    if (opts.control === undefined) void this.control?.start();
   }
 
   /**
@@ -192,18 +203,27 @@ export class CascadeClient {
       namespace: opts.namespace ?? loaded.config.temporal.namespace,
       dataConverter,
     });
-    return new CascadeClient({
+    const cascade = new CascadeClient({
       client,
       config: opts.config,
       taskQueue: opts.taskQueue,
       ledger,
       ownsLedger: true,
     });
+    // The first requests obey a kill switch set before this process started.
+    await cascade.control?.refresh();
+    return cascade;
   }
 
-  /** Validates and resolves a request without starting anything (throws RequestError). */
+  /**
+   * Validates and resolves a request without starting anything (throws RequestError), under the
+   * config in force and the control plane's overrides.
+   */
   prepare(raw: unknown): CascadeInput {
-    return prepareCascade(raw, this.config, { shadowTaskQueue: this.shadowTaskQueue });
+    return prepareCascade(raw, this.config, {
+      shadowTaskQueue: this.shadowTaskQueue,
+      ...(this.control ? { control: this.control.current() } : {}),
+    });
   }
 
   /**
@@ -341,6 +361,7 @@ export class CascadeClient {
   }
 
   async close(): Promise<void> {
+    this.control?.close();
     if (!this.sharesConnection) await this.client.connection.close();
     await this.ownedLedger?.close();
   }

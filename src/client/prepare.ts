@@ -7,12 +7,15 @@ import type { LoadedConfig } from '../config/load';
 import type { CascadeInput } from '../router/cascade-input';
 import { promptHash } from '../ledger/prompt-hash';
 import { compileJsonSchema, InvalidJsonSchemaError } from '../router/json-schema';
+import type { ControlState } from '../router/control';
 import { buildPolicySnapshot } from '../router/policy';
 import { parseRequest, RequestError } from './request';
 
 export interface PrepareOptions {
   /** Task queue of shadow children (tests run their own); default `cascade-shadow`. */
   shadowTaskQueue?: string;
+  /** The control plane's state: its override of the request's task wins over the config file. */
+  control?: ControlState;
 }
 
 export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: PrepareOptions = {}): CascadeInput {
@@ -51,6 +54,9 @@ export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: Prepare
     requestId: request.id,
     latencyBudgetMs: request.latencyBudgetMs,
     shadowTaskQueue: opts.shadowTaskQueue,
+    ...(opts.control && Object.hasOwn(opts.control.tasks, task)
+      ? { control: { task: opts.control.tasks[task]!, version: opts.control.version } }
+      : {}),
   });
   if (request.responseSchema) {
     try {

@@ -19,6 +19,7 @@ import type {
 } from '../config/schema';
 import { attachedCalibration } from './calibration/attached';
 import { unitHash } from './hash';
+import type { TaskControl } from './control';
 import type { RungSkip } from './rung-decision';
 
 export type { Route } from '../config/schema';
@@ -113,6 +114,11 @@ export interface SnapshotOptions {
   latencyBudgetMs?: number;
   /** Task queue of shadow children (tests run their own). */
   shadowTaskQueue?: string;
+  /**
+   * The control plane's override of this task (src/router/control.ts), and the control state's
+   * version: its fields win over the config file's; the snapshot's configVersion ends `+ctl<N>`.
+   */
+  control?: { task: TaskControl; version: number };
 }
 
 function modelSnapshot(config: CascadeConfig, modelId: string, taskId: string): ModelSnapshot {
@@ -142,6 +148,22 @@ export function resolveExecution(config: CascadeConfig, task: TaskConfig, modelI
   return long ? 'durable' : 'lean';
 }
 
+/**
+ * The task as the control plane has it: its kill switch, rollout and model override replace the
+ * config file's. An override naming a model this config does not have is ignored (the request
+ * is served as configured) rather than failing every request.
+ */
+function withControl(config: CascadeConfig, task: TaskConfig, control: TaskControl | undefined): TaskConfig {
+  if (!control) return task;
+  const next: TaskConfig = { ...task };
+  if (control.killSwitch !== undefined) next.killSwitch = control.killSwitch;
+  if (control.rollout !== undefined) next.rollout = control.rollout;
+  if (control.overrideModel === null) delete next.overrideModel;
+  else if (control.overrideModel !== undefined && Object.hasOwn(config.models, control.overrideModel))
+    next.overrideModel = control.overrideModel;
+  return next;
+}
+
 /** Resolves a task's policy for one request from a validated config (pure: the caller loaded it). */
 export function buildPolicySnapshot(
   config: CascadeConfig,
@@ -149,8 +171,12 @@ export function buildPolicySnapshot(
   taskId: string,
   opts: SnapshotOptions,
 ): PolicySnapshot {
-  const task = config.tasks[taskId];
-  if (!task) throw new UnknownTaskError(taskId, Object.keys(config.tasks));
+  const configured = config.tasks[taskId];
+  if (!configured) throw new UnknownTaskError(taskId, Object.keys(config.tasks));
+  const task = withControl(config, configured, opts.control?.task);
+  // A request decided under a control override says so in its trace and ledger row.
+  const version =
+    opts.control && task !== configured ? `${configVersion}+ctl${opts.control.version}` : configVersion;
   const artefact = task.calibration !== undefined ? attachedCalibration(config, taskId) : undefined;
   if (task.calibration !== undefined && !artefact) {
     throw new Error(
@@ -161,7 +187,7 @@ export function buildPolicySnapshot(
   const routed: PolicySnapshot = {
     task: taskId,
     route: task.route,
-    configVersion,
+    configVersion: version,
     calibrationVersion: artefact?.version ?? 'none',
     rungs: task.rungs.map((r, i) => {
       const cal = artefact?.rungs[i];

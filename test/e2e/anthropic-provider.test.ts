@@ -1,8 +1,8 @@
 /**
  * The Anthropic provider over real HTTP against the recorded-model server's `POST /v1/messages`
- * (real outputs of real models; faults injected per request by header or admin script), plus a
- * tiny node:http endpoint for what the recorded server cannot produce (401, context length, the
- * key on the wire). Also the route's own Anthropic-shaped errors, seen with plain fetch.
+ * (recorded outputs, here of the synthetic MMLU set; faults injected per request by header or
+ * admin script), plus a tiny node:http endpoint for what the recorded server cannot produce (401,
+ * context length, the key on the wire). Also the route's own Anthropic-shaped errors, seen with plain fetch.
  */
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -13,9 +13,9 @@ import { AnthropicProvider, DEFAULT_MAX_TOKENS } from '../../src/providers/anthr
 import { createProvider } from '../../src/providers/registry';
 import { type ModelCallRequest, ProviderError, type ProviderErrorDetails } from '../../src/providers/types';
 import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
-import { sharedDataPath } from '../helpers/shared-data';
+import { shippedData } from '../helpers/data';
 
-const DATA_FILE = sharedDataPath('cascades', 'mmlu_llama_train.jsonl');
+const DATA_FILE = shippedData('synthetic', 'mmlu_llama.jsonl');
 const MODEL = 'llama3.2-1b';
 
 interface RecordedRow {
@@ -31,7 +31,7 @@ function modelConfig(baseUrl: string, overrides: Partial<ModelConfig> = {}): Mod
     provider: 'anthropic',
     baseUrl,
     model: MODEL,
-    // The rational-llm-cascades rows price llama3.2-1b at $0.10 per million tokens, both ways.
+    // The synthetic rows price llama3.2-1b at its list price, $0.10 per million tokens, both ways.
     pricing: { inputPerMTok: 0.1, outputPerMTok: 0.1 },
     timeoutMs: 10_000,
     logprobs: false,

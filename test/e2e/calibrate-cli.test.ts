@@ -1,5 +1,5 @@
 /**
- * `cascade calibrate` as a user runs it (in process): on a real labelled set of ../shared/data,
+ * `cascade calibrate` as a user runs it (in process): on a labelled set (data/synthetic),
  * the text report with the curve and the chosen point, `--json` as one document, and bad data as
  * a usage error (exit 2) naming the file and line.
  */
@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main';
-import { sharedDataPath } from '../helpers/shared-data';
+import { shippedData } from '../helpers/data';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const CONFIG = path.resolve(__dirname, '../../cascade.config.yaml');
 let dir: string;
 
@@ -71,9 +71,7 @@ describe('cascade calibrate', () => {
     expect(doc.chosen.lowerBound).toBeLessThanOrEqual(doc.chosen.relativeQuality);
     expect(doc.chosen.intervals.savings).toHaveLength(2);
     expect(['cascade', 'static']).toContain(doc.recommendation.route);
-    expect(doc.training.files).toEqual([
-      { name: 'mmlu_llama_train.jsonl', rows: 285, sha256: expect.any(String) },
-    ]);
+    expect(doc.training.files).toEqual([{ name: 'mmlu_llama.jsonl', rows: 300, sha256: expect.any(String) }]);
   });
 
   it('bad data and an unknown model are usage errors naming the file and line', async () => {

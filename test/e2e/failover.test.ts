@@ -12,10 +12,10 @@ import { EndpointPool } from '../../src/providers/endpoint-pool';
 import { createProvider } from '../../src/providers/registry';
 import { type ModelCallRequest, ProviderError, type ProviderErrorDetails } from '../../src/providers/types';
 import { type RecordedServer, startRecordedServer } from '../../src/recorded/server';
-import { sharedDataPath } from '../helpers/shared-data';
+import { shippedData } from '../helpers/data';
 import { scriptFaults } from '../helpers/stack';
 
-const DATA_FILE = sharedDataPath('cascades', 'mmlu_llama_train.jsonl');
+const DATA_FILE = shippedData('synthetic', 'mmlu_llama.jsonl');
 const MODEL = 'llama3.1-8b';
 const KEY = 'sk-failover-secret-0123456789';
 const COOLDOWN_MS = 60_000;

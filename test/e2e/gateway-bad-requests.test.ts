@@ -12,11 +12,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseApiTokens } from '../../src/gateway/auth';
 import { startGateway, type RunningGateway } from '../../src/gateway/server';
+import { shippedData } from '../helpers/data';
 import { pickRows } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-405b';
 const TOKEN = 'bad-requests-token-1';

@@ -13,9 +13,9 @@ import { OpenAICompatibleProvider } from '../../src/providers/openai-compatible'
 import { createProvider } from '../../src/providers/registry';
 import { type ModelCallRequest, ProviderError, type ProviderErrorDetails } from '../../src/providers/types';
 import { startRecordedServer } from '../../src/recorded/server';
-import { sharedDataPath } from '../helpers/shared-data';
+import { shippedData } from '../helpers/data';
 
-const DATA_FILE = sharedDataPath('cascades', 'mmlu_llama_train.jsonl');
+const DATA_FILE = shippedData('synthetic', 'mmlu_llama.jsonl');
 const MODEL = 'llama3.2-1b';
 
 interface RecordedRow {
@@ -34,7 +34,7 @@ function modelConfig(baseUrl: string, overrides: Partial<ModelConfig> = {}): Mod
     provider: 'openai-compatible',
     baseUrl,
     model: MODEL,
-    // The rational-llm-cascades rows price llama3.2-1b at $0.10 per million tokens, both ways.
+    // The synthetic rows price llama3.2-1b at its list price, $0.10 per million tokens, both ways.
     pricing: { inputPerMTok: 0.1, outputPerMTok: 0.1 },
     timeoutMs: 10_000,
     concurrency: 4,

@@ -1,6 +1,6 @@
 /**
- * The recorded-model server serving MT-Bench (../shared/data/routellm/mt_bench, RouteLLM,
- * Apache-2.0, read where it lies): the answers of Mixtral and GPT-4-1106 to turn-1 questions,
+ * The recorded-model server serving MT-Bench (data/routellm/mt_bench, RouteLLM, Apache-2.0,
+ * shipped with the project): the answers of Mixtral and GPT-4-1106 to turn-1 questions,
  * and GPT-4's recorded judgement of exactly those answers, asked in the judge form of
  * src/router/judge.ts, through the official OpenAI client.
  */

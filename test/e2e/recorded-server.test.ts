@@ -14,7 +14,7 @@ import { parseJsonLine, promptKey } from '../../src/recorded/dataset';
 import { MIN_LOGPROB } from '../../src/recorded/logprobs';
 import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
 import { buildSelfCheckPrompt } from '../../src/router/self-check';
-import { sharedDataPath } from '../helpers/shared-data';
+import { shippedData } from '../helpers/data';
 
 interface ModelEntry {
   answer: string;
@@ -31,10 +31,11 @@ interface Row {
   models: Record<string, ModelEntry>;
 }
 
-const MMLU = sharedDataPath('cascades', 'mmlu_llama_train.jsonl');
-const TRIVIA = sharedDataPath('cascades', 'triviaqa_llama_train.jsonl');
-const TRIVIA_QWEN = sharedDataPath('cascades', 'triviaqa_qwen_train.jsonl');
-const PRIME = sharedDataPath('llmdrift', 'prime.jsonl');
+const MMLU = shippedData('synthetic', 'mmlu_llama.jsonl');
+const TRIVIA = shippedData('synthetic', 'triviaqa_llama.jsonl');
+const TRIVIA_QWEN = shippedData('synthetic', 'triviaqa_qwen.jsonl');
+const PRIME = shippedData('llmdrift', 'prime.jsonl');
+const JSON_REPLIES = shippedData('synthetic', 'json_replies.jsonl');
 
 function rows(file: string): Row[] {
   return readFileSync(file, 'utf8')
@@ -77,7 +78,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   server = await startRecordedServer({
-    dataFiles: [MMLU, TRIVIA, TRIVIA_QWEN, PRIME, tmpFile],
+    dataFiles: [MMLU, TRIVIA, TRIVIA_QWEN, PRIME, JSON_REPLIES, tmpFile],
     latencyScale: 0,
     timeoutHangMs: 30_000,
     aliases: { small: 'llama3.2-1b' },
@@ -161,6 +162,26 @@ describe('recorded-model server with the official OpenAI client', () => {
     expect(data.model).toBe('llama3.2-1b');
     expect(data.choices[0]?.message.content).toBe(entry(mmluRow, 'llama3.2-1b').answer);
     expect(data.choices[0]?.logprobs).toBeNull();
+  });
+
+  it('serves a JSON reply as recorded, a malformed one too, whatever response_format asks', async () => {
+    const rowsWith = (pred: (answer: string) => boolean) =>
+      rows(JSON_REPLIES).find((r) => pred(entry(r, 'llama3.1-8b').answer))!;
+    for (const row of [rowsWith((a) => a.startsWith('{')), rowsWith((a) => a.startsWith('```'))]) {
+      const recorded = entry(row, 'llama3.1-8b');
+      const data = await client.chat.completions.create({
+        model: 'llama3.1-8b',
+        messages: messagesOf(row),
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'extract',
+            schema: (row as unknown as { responseSchema: Record<string, unknown> }).responseSchema,
+          },
+        },
+      });
+      expect(data.choices[0]?.message.content).toBe(recorded.answer);
+    }
   });
 
   it('never invents a confidence: a self-check-kind row answers with logprobs null', async () => {

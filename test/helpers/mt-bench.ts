@@ -1,13 +1,12 @@
 /**
- * Reading MT-Bench (../shared/data/routellm/mt_bench, RouteLLM, Apache-2.0, read where it lies)
- * in tests, independently of the recorded-model server's own parser: the questions, the
+ * Reading MT-Bench (data/routellm/mt_bench: RouteLLM, Apache-2.0, shipped with the project) in tests, independently of the recorded-model server's own parser: the questions, the
  * judgements, and the answer each judgement graded.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sharedDataPath } from './shared-data';
+import { shippedData } from './data';
 
-export const MT_BENCH = sharedDataPath('routellm', 'mt_bench');
+export const MT_BENCH = shippedData('routellm', 'mt_bench');
 
 export interface Judgement {
   question_id: number;

@@ -1,4 +1,7 @@
-/** Picking real rows of ../shared/data for a test by what the recorded models did on them. */
+/**
+ * Picking rows of a recorded-outcome set (data/synthetic, data/routellm, data/llmdrift, or
+ * ../shared/data in test/shared/) for a test by what the recorded models did on them.
+ */
 import fs from 'node:fs';
 
 export interface DataRow {

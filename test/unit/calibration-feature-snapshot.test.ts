@@ -23,7 +23,7 @@ import { psi, psiAgainst } from '../../src/monitors/stats';
 import { artefactContent, canonicalJson } from '../../src/router/calibration/artefact';
 import { ruleComplexity, STRUCTURAL_FEATURE_NAMES, structuralFeatures } from '../../src/router/features';
 import { fakeMeta, fakeTrace } from '../helpers/fake-trace';
-import { hasSharedData, sharedDataPath } from '../helpers/shared-data';
+import { shippedData } from '../helpers/data';
 
 const LADDER = ['llama3.1-8b', 'llama3.1-405b'];
 const FIXTURE = path.resolve(__dirname, '../fixtures/calibration/replay-gsm8k.json');
@@ -41,8 +41,8 @@ describe('an artefact written before the feature snapshot', () => {
   });
 });
 
-describe.skipIf(!hasSharedData())('cascade calibrate on real labelled rows (MMLU, llama)', () => {
-  const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+describe('cascade calibrate on labelled rows (synthetic MMLU, llama)', () => {
+  const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
   let dir: string;
   let outcome: CalibrateOutcome;
 
@@ -76,14 +76,14 @@ describe.skipIf(!hasSharedData())('cascade calibrate on real labelled rows (MMLU
     const a = outcome.artefact;
     const snap = a.featureSnapshot!;
     expect(snap).toBeDefined();
-    expect(snap.rows).toBe(285);
+    expect(snap.rows).toBe(300);
     expect(Object.keys(snap.features).sort()).toEqual([...STRUCTURAL_FEATURE_NAMES, 'complexity'].sort());
     for (const bins of Object.values(snap.features)) {
-      expect(bins.n).toBe(285);
-      expect(bins.counts.reduce((s, c) => s + c, 0)).toBe(285);
+      expect(bins.n).toBe(300);
+      expect(bins.counts.reduce((s, c) => s + c, 0)).toBe(300);
     }
     // Few distinct values by value, continuous ones by quantile.
-    expect(snap.features.hasSystem).toEqual({ binning: 'value', values: [1], counts: [285], n: 285 });
+    expect(snap.features.hasSystem).toEqual({ binning: 'value', values: [1], counts: [300], n: 300 });
     expect(snap.features.approxTokens!.binning).toBe('quantile');
     expect(snap.features.complexity!.binning).toBe('quantile');
     // Exactly the snapshot of the rows as the labelled-data reader parses them.

@@ -1,8 +1,8 @@
 /**
  * drift_input against the calibration snapshot:
  * - stats: referenceBins + psiAgainst is psi, also after the bins went through JSON (an artefact);
- * - on real prompts of ../shared/data, their features computed as the classify activity records
- *   them: an artefact calibrated on one half of MMLU (`cascade calibrate`, read back from its
+ * - on prompts of the synthetic sets (data/synthetic), their features computed as the classify
+ *   activity records them: an artefact calibrated on one half of MMLU (`cascade calibrate`, read back from its
  *   file) stays quiet on the other half, and GSM8K prompts served under the MMLU task drift, with
  *   alerts naming the task, the feature and the artefact version.
  */
@@ -19,7 +19,7 @@ import type { WindowData } from '../../src/monitors/report-data';
 import { psi, psiAgainst, referenceBins, type ReferenceBins } from '../../src/monitors/stats';
 import type { Report } from '../../src/monitors/types';
 import { type CalibrationArtefact, referenceBinsSchema } from '../../src/router/calibration/artefact';
-import { hasSharedData, sharedDataPath } from '../helpers/shared-data';
+import { shippedData } from '../helpers/data';
 import { config, REFERENCE, requestRow, rng, WINDOW } from './monitors-fixtures';
 
 const roundTrip = (b: ReferenceBins): ReferenceBins => JSON.parse(JSON.stringify(b)) as ReferenceBins;
@@ -93,14 +93,14 @@ describe('referenceBins and psiAgainst', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Real prompts
+// Prompts of the synthetic sets
 
 const LADDER = ['llama3.1-8b', 'llama3.1-405b'];
 const cfg = config();
 
-describe.skipIf(!hasSharedData())('drift against the calibration snapshot, on real prompts', () => {
-  const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
-  const GSM8K = sharedDataPath('cascades/gsm8k_llama_train.jsonl');
+describe('drift against the calibration snapshot, on MMLU-like and GSM8K-like prompts', () => {
+  const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
+  const GSM8K = shippedData('synthetic/gsm8k_llama.jsonl');
   let dir: string;
   let artefact: CalibrationArtefact;
   let heldOut: string;

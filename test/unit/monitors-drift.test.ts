@@ -1,21 +1,23 @@
 /**
- * drift_input and drift_outcome on real rows of ../shared/data:
- * - LLMDrift's 1000 "is N prime?" questions answered by gpt-4-0314 (84% correct) and gpt-4-0613
+ * drift_input and drift_outcome on recorded and synthetic rows:
+ * - LLMDrift's (data/llmdrift, Apache-2.0, shipped) 1000 "is N prime?" questions answered by gpt-4-0314 (84% correct) and gpt-4-0613
  *   (50%), both served as "gpt-4": the snapshot change must show as an accuracy drift; the same
  *   snapshot on two halves of the questions must not. Likewise gpt-3.5-turbo-0301 -> -0613 (up).
- * - The structural features of real prompts (MMLU, GSM8K; src/router/features.ts): a move from
- *   one mix to another drifts, two halves of one sample do not.
- * - The raw confidences of real models (MMLU, answer logprobs): llama3.1-8b's confidences on two
+ * - The structural features of prompts (MMLU-like, GSM8K-like; src/router/features.ts): a move
+ *   from one mix to another drifts, two halves of one sample do not.
+ * - The raw confidences of models (MMLU-like, answer logprobs): llama3.1-8b's confidences on two
  *   halves stay put; llama3.2-1b's under the same name shift.
+ *   Both on the synthetic sets here (./prompt-drift-cases.ts), and on the recorded cascades sets
+ *   in test/shared/drift-recorded.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import type { FeedbackRow, PurposeCost, RequestRow } from '../../src/ledger/types';
 import { computeReport } from '../../src/monitors/compute-report';
 import type { Report } from '../../src/monitors/types';
-import { ruleComplexity, structuralFeatures } from '../../src/router/features';
+import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
-import { hasSharedData, sharedDataPath } from '../helpers/shared-data';
-import { config, REFERENCE, requestRow, rng, stream, WINDOW, type Stream } from './monitors-fixtures';
+import { config, REFERENCE, requestRow, stream, WINDOW, type Stream } from './monitors-fixtures';
+import { promptDriftCases } from './prompt-drift-cases';
 
 const cfg = config();
 
@@ -101,8 +103,8 @@ function primeWindow(rows: PrimeRow[], window: { from: number; to: number }, tag
   return { window, requests, feedback, calls, retries: [] };
 }
 
-describe.skipIf(!hasSharedData())('drift on real rows', () => {
-  const prime = () => readRows(sharedDataPath('llmdrift/prime.jsonl')) as unknown as PrimeRow[];
+describe('drift on real rows (LLMDrift, shipped in data/llmdrift)', () => {
+  const prime = () => readRows(shippedData('llmdrift/prime.jsonl')) as unknown as PrimeRow[];
   const snapshot = (model: string) => prime().filter((r) => r.model === `openaichat/${model}`);
   // The set lists the 500 primes first, then 500 composites: halves are taken by odd / even question.
   const qid = (r: PrimeRow) => Number(/^prime-(\d+)-/.exec(r.id)![1]);
@@ -172,85 +174,12 @@ describe.skipIf(!hasSharedData())('drift on real rows', () => {
       { key: 'prime/gpt-3.5-turbo:accuracy', severity: 'warning' },
     ]);
   });
+});
 
-  /** Routed requests carrying the real prompts' structural features (and a real confidence). */
-  function promptWindow(
-    rows: {
-      id: string;
-      system?: string;
-      prompt: string;
-      models: Record<string, { raw_confidence?: number }>;
-    }[],
-    window: { from: number; to: number },
-    confidenceOf: string,
-  ): Stream {
-    const step = (window.to - window.from) / rows.length;
-    const requests = rows.map((r, i) => {
-      const messages = [
-        ...(r.system ? [{ role: 'system' as const, content: r.system }] : []),
-        { role: 'user' as const, content: r.prompt },
-      ];
-      const f = structuralFeatures(messages);
-      return requestRow({
-        id: `${window.from}-${r.id}`,
-        startedAt: Math.floor(window.from + i * step),
-        features: { ...(f as unknown as Record<string, number>), complexity: ruleComplexity(f) },
-        confidenceModel: 'small',
-        rawConfidence: r.models[confidenceOf]?.raw_confidence ?? null,
-      });
-    });
-    return { window, requests, feedback: [], calls: [], retries: [] };
-  }
-
-  /** A fixed shuffle (seeded), so "halves" are random halves. */
-  function shuffled<T>(xs: T[], seed: number): T[] {
-    const rand = rng(seed);
-    const out = [...xs];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
-
-  it('input features: a move from MMLU-like to GSM8K-like traffic drifts; two halves of one mix do not', () => {
-    const mmlu = readRows(sharedDataPath('cascades/mmlu_llama_train.jsonl'));
-    const gsm8k = readRows(sharedDataPath('cascades/gsm8k_llama_train.jsonl'));
-    const mixed = shuffled([...mmlu, ...gsm8k], 1);
-    const half = Math.floor(mixed.length / 2);
-    const steady = report(
-      promptWindow(mixed.slice(half), WINDOW, 'llama3.1-8b'),
-      promptWindow(mixed.slice(0, half), REFERENCE, 'llama3.1-8b'),
-    );
-    expect(steady.drift.features.length).toBeGreaterThan(10);
-    expect(steady.drift.features.filter((f) => f.drifted)).toEqual([]);
-    expect(alertsOf(steady, 'drift_input')).toEqual([]);
-
-    const moved = report(
-      promptWindow(gsm8k, WINDOW, 'llama3.1-8b'),
-      promptWindow(mmlu, REFERENCE, 'llama3.1-8b'),
-    );
-    const drifted = moved.drift.features.filter((f) => f.drifted).map((f) => f.feature);
-    expect(drifted).toContain('approxTokens');
-    const a = alertsOf(moved, 'drift_input').find((x) => x.key === 'feature:approxTokens')!;
-    expect(a.value).toBeGreaterThan(Math.max(cfg.drift.psi, a.evidence.critical as number));
-    expect(a.evidence).toMatchObject({ n: 300, referenceN: 285 });
-  });
-
-  it('raw confidence: the same model on two halves stays; another model under its name shifts', () => {
-    const mmlu = shuffled(readRows(sharedDataPath('cascades/mmlu_llama_train.jsonl')), 2);
-    const half = Math.floor(mmlu.length / 2);
-    const ref = promptWindow(mmlu.slice(0, half), REFERENCE, 'llama3.1-8b');
-    const same = report(promptWindow(mmlu.slice(half), WINDOW, 'llama3.1-8b'), ref);
-    const s = same.drift.outcomes.find((o) => o.model === 'small')!;
-    expect(s.confidence!.n).toBe(mmlu.length - half);
-    expect(s.confidence!.psi).toBeLessThan(s.confidence!.critical);
-    expect(alertsOf(same, 'drift_outcome')).toEqual([]);
-
-    const swapped = report(promptWindow(mmlu.slice(half), WINDOW, 'llama3.2-1b'), ref);
-    const o = swapped.drift.outcomes.find((x) => x.model === 'small')!;
-    expect(o.drifted).toBe(true);
-    expect(alertsOf(swapped, 'drift_outcome').map((x) => x.key)).toEqual(['qa/small:confidence']);
+describe('drift of prompts and confidences (synthetic MMLU-like and GSM8K-like sets)', () => {
+  promptDriftCases({
+    mmlu: shippedData('synthetic/mmlu_llama.jsonl'),
+    gsm8k: shippedData('synthetic/gsm8k_llama.jsonl'),
   });
 });
 

@@ -7,12 +7,12 @@ import { DatasetError, loadDataset, parseJsonLine, promptKey } from '../../src/r
 import { FaultInjector, mulberry32, parseFaultKinds } from '../../src/recorded/faults';
 import { ConcurrencyLimiter, QueueAbortedError } from '../../src/recorded/limiter';
 import { answerLogprobs } from '../../src/recorded/logprobs';
-import { sharedDataPath } from '../helpers/shared-data';
+import { shippedData } from '../helpers/data';
 
-const MMLU_LLAMA = sharedDataPath('cascades', 'mmlu_llama_train.jsonl');
-const TRIVIA_QWEN = sharedDataPath('cascades', 'triviaqa_qwen_train.jsonl');
-const PRIME = sharedDataPath('llmdrift', 'prime.jsonl');
-const ROUTELLM_MMLU = sharedDataPath('routellm', 'mmlu.jsonl');
+const MMLU_LLAMA = shippedData('synthetic', 'mmlu_llama.jsonl');
+const TRIVIA_QWEN = shippedData('synthetic', 'triviaqa_qwen.jsonl');
+const PRIME = shippedData('llmdrift', 'prime.jsonl');
+const ROUTELLM_MMLU = shippedData('routellm', 'mmlu.jsonl');
 
 interface Row {
   id: string;
@@ -64,9 +64,10 @@ describe('loadDataset', () => {
     expect(reply?.rowId).toBe(row.id);
     expect(reply?.line).toBe(1);
     expect(ds.lookup('llama3.1-8b', promptKey('', row.prompt))).toBeUndefined();
-    expect(ds.stats.rows).toBe(285);
-    // The shared MMLU set repeats one question: the first copy is kept, the rest counted.
-    expect(ds.stats.duplicates).toBeGreaterThan(0);
+    expect(ds.stats.rows).toBe(300);
+    // The MMLU set repeats one question, as the recorded one does: the first copy is kept, the
+    // second's five model entries counted.
+    expect(ds.stats.duplicates).toBe(5);
     expect(ds.stats.servable + ds.stats.duplicates).toBe(ds.stats.entries);
   });
 

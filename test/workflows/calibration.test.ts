@@ -17,11 +17,11 @@ import type { CalibrationArtefact } from '../../src/router/calibration/artefact'
 import { calibrate } from '../../src/router/confidence';
 import type { RungSkip } from '../../src/router/rung-decision';
 import { SA } from '../../workflows/search-attributes';
+import { shippedData } from '../helpers/data';
 import { readRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-405b';
 

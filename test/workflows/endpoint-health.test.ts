@@ -12,11 +12,11 @@ import { CliError, EXIT } from '../../src/cli/errors';
 import { type RecordedServer, startRecordedServer } from '../../src/recorded/server';
 import type { Trace } from '../../src/router/trace';
 import { SA } from '../../workflows/search-attributes';
+import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { scriptFaults, startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 /** Its endpoint fails; its circuit opens after one failure. */
 const FLAKY = 'llama3.2-3b';
 /** Served by the stack's recorded server and, as its failover, by a second one. */

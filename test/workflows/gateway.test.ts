@@ -10,12 +10,12 @@ import { startGatewayOnWorkers } from '../../src/gateway/on-worker';
 import { startGateway, type RunningGateway } from '../../src/gateway/server';
 import type { Ledger } from '../../src/ledger/types';
 import type { Trace } from '../../src/router/trace';
+import { shippedData } from '../helpers/data';
 import { freshLedger, ledgerBackends, type LedgerBackend } from '../helpers/ledgers';
 import { pickRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-405b';
 const THRESHOLD = 0.7;

@@ -1,6 +1,6 @@
 /**
  * The `judge` confidence source end to end, on the real dev server and the recorded-model server
- * serving MT-Bench (../shared/data/routellm/mt_bench): Mixtral answers, GPT-4 judges that exact
+ * serving MT-Bench (data/routellm/mt_bench): Mixtral answers, GPT-4 judges that exact
  * answer (its recorded judgement, MT-Bench single-answer grading), the score / 10 is the rung's
  * confidence, and a score under 7 escalates to GPT-4-1106.
  */

@@ -8,12 +8,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Ledger } from '../../src/ledger/types';
 import type { Trace } from '../../src/router/trace';
 import { parseSamples } from '../../src/telemetry/prometheus-text';
+import { shippedData } from '../helpers/data';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 import { readRows } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const SMALL = 'llama3.1-8b';
 
 describeEachLedger(

@@ -12,12 +12,12 @@ import { RequestError } from '../../src/client/request';
 import type { Ledger, RequestRow } from '../../src/ledger/types';
 import type { Trace } from '../../src/router/trace';
 import { parseSamples, type Sample } from '../../src/telemetry/prometheus-text';
+import { shippedData } from '../helpers/data';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 import { readRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-405b';
 

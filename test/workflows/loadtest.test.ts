@@ -9,12 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadtestCommand } from '../../src/cli/commands/loadtest';
 import type { LoadtestResult } from '../../src/loadtest/types';
+import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 import { validateConfig } from '../../src/config/load';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 let stack: Stack;
 let dir: string;
 

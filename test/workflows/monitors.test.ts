@@ -3,7 +3,7 @@
  * recorded-model server, outcomes land in a SQLite ledger, feedback is posted as an eval job
  * would, and the report is computed from the ledger exactly as the scheduled evaluation does.
  *
- * - Outcome drift on a real model change: ../shared/data/llmdrift has the same "is N prime?"
+ * - Outcome drift on a real model change: data/llmdrift (Apache-2.0, shipped) has the same "is N prime?"
  *   questions answered by two snapshots of one model name (March and June 2023). Served as the
  *   same model names in two successive periods (the recorded server's aliases), the drift
  *   monitor reports the shift; on two halves of one period it stays quiet.
@@ -25,15 +25,15 @@ import type { Trace } from '../../src/router/trace';
 import { ensureMonitorSchedule } from '../../src/temporal/monitor-schedule';
 import { parseSamples } from '../../src/telemetry/prometheus-text';
 import type { MonitorWorkflowResult } from '../../workflows/monitor';
+import { shippedData } from '../helpers/data';
 import { freshLedger, ledgerBackends } from '../helpers/ledgers';
 import { readRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 import { runBatch } from '../../src/client/batch';
 
-const PRIME = sharedDataPath('llmdrift/prime.jsonl');
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
-const MEDMCQA = sharedDataPath('cascades/medmcqa_llama_train.jsonl');
+const PRIME = shippedData('llmdrift/prime.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
+const MEDMCQA = shippedData('synthetic/medmcqa_llama.jsonl');
 const MONITORS = monitorsSchema.parse({});
 const sqlite = ledgerBackends().find((b) => b.name === 'sqlite')!;
 const RUN = Date.now().toString(36);
@@ -236,7 +236,7 @@ describe('escalation rate, net savings and the scheduled evaluation', () => {
     });
     await new Promise<void>((r) => webhook.server!.listen(0, '127.0.0.1', r));
     webhook.url = `http://127.0.0.1:${(webhook.server.address() as AddressInfo).port}/hooks/secret-token`;
-    // At P(answer) >= 0.5 the 8B model stands on nearly every MedMCQA question and on 71% of MMLU ones.
+    // At P(answer) >= 0.5 the 8B model stands on nearly every MedMCQA question and on 68% of MMLU ones.
     const rungs = [{ model: SMALL, confidence: 'answer_logprob', threshold: 0.5 }, { model: LARGE }];
     stack = await startStack({
       dataFiles: [MMLU, MEDMCQA],

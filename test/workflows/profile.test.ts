@@ -1,6 +1,6 @@
 /**
- * `cascade profile` on a real dev server and the recorded-model server: a sample of real rows of
- * ../shared/data/cascades through three models as static workflows; then the resumability
+ * `cascade profile` on a real dev server and the recorded-model server: a sample of rows of
+ * data/synthetic/mmlu_qwen.jsonl through three models as static workflows; then the resumability
  * contract: a profile whose process is killed (SIGKILL, the compiled CLI in a child process)
  * resumes, and the recorded-model server's own request counter shows exactly one model call per
  * (request, model) pair: nothing finished was paid twice.
@@ -17,11 +17,11 @@ import { runProfile } from '../../src/profile/run';
 import { readSample } from '../../src/profile/sample';
 import { PROFILE_FILE, readProfile } from '../../src/profile/store';
 import { type summarizeProfile } from '../../src/profile/summary';
+import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_qwen_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_qwen.jsonl');
 const MODELS = ['gpt-4o-mini', 'qwen2.5-72b-instruct', 'gpt-4o'];
 const root = path.resolve(__dirname, '../..');
 

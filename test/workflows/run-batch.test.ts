@@ -8,18 +8,18 @@ import { summarize, type BatchSummary } from '../../src/client/summary';
 import { EXIT } from '../../src/cli/errors';
 import { applyRowDefaults, EXIT_INTERRUPTED, runCommand } from '../../src/cli/commands/run';
 import { ESCALATION_REASONS, type Trace } from '../../src/router/trace';
+import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
-import { sharedDataPath } from '../helpers/shared-data';
 import { scriptFaults, startStack, type Stack } from '../helpers/stack';
 
-const MMLU = sharedDataPath('cascades/mmlu_llama_train.jsonl');
+const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-405b';
 const THRESHOLD = 0.7;
 
 const confident = (r: DataRow) => Math.exp(r.models[SMALL]!.raw_confidence!) >= THRESHOLD + 0.05;
 const unsure = (r: DataRow) => Math.exp(r.models[SMALL]!.raw_confidence!) < THRESHOLD - 0.1;
-// 8 rows the small model answers, 4 it escalates: real rows of the shared set, as they are.
+// 8 rows the small model answers, 4 it escalates: rows of the synthetic set, as they are.
 const ROWS = [...pickRows(MMLU, 8, confident), ...pickRows(MMLU, 4, unsure)];
 
 let stack: Stack;
@@ -267,7 +267,7 @@ describe('cascade run, in-process', () => {
 
   function writeFile(name: string, rows: unknown[]): string {
     const file = path.join(dir, name);
-    // Rows of ../shared/data as they are, blank lines between some of them.
+    // Rows of a recorded-outcome set as they are, blank lines between some of them.
     fs.writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n\n') + '\n');
     return file;
   }

@@ -6,6 +6,7 @@ import { registerConfig } from './config';
 import { registerDev } from './dev';
 import { registerTrace } from './trace';
 import { registerCancel } from './cancel';
+import { registerControl } from './control';
 import { registerFeedback } from './feedback';
 import { registerWorker } from './worker';
 import { registerRun } from './run';
@@ -26,6 +27,7 @@ export function registerCommands(program: Command): void {
   registerRun(program);
   registerTrace(program);
   registerCancel(program);
+  registerControl(program);
   registerFeedback(program);
   registerReplay(program);
   registerCalibrate(program);
