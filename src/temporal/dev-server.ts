@@ -27,6 +27,8 @@ export interface DevServer {
   uiUrl: string;
   /** True when an already running server was found and is being reused. */
   reused: boolean;
+  /** The server process this call started (absent when reused). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
@@ -107,6 +109,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<DevServer>
         address: opts.address,
         uiUrl,
         reused: false,
+        ...(child.pid !== undefined ? { pid: child.pid } : {}),
         stop: () => stopChild(child),
       };
     }

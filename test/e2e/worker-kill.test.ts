@@ -1,15 +1,15 @@
 /**
- * Must-show: kill -9 of the worker while 50 requests are in model calls, restart it, and every
- * request completes with exactly one ledger row and the right attempt rows, on SQLite and on
- * PostgreSQL.
+ * Must-show: kill -9 of the worker while requests are in model calls (50 durable, 100 lean),
+ * restart it, and every request completes with exactly one ledger row and the right attempt rows,
+ * every call the model server received on the record, on SQLite and on PostgreSQL.
  *
  * The worker is the compiled `cascade worker` in a child process (npm test builds dist/ first),
  * on the run's dev server, with its own task queues and a config pointing at a recorded-model
- * server this test runs with a 4 s latency per call, so the calls stay in flight. Once that
- * server's /metrics shows all 50 calls in flight, the worker gets SIGKILL. The lost attempts time
- * out on their heartbeat, the workflows retry them on the restarted worker, and the record
- * activity writes each request once.
- */
+ * server this test runs with an 8 s latency per call, so the calls stay in flight. Once that
+ * server's /metrics shows all of them in flight, the worker gets SIGKILL. Durable: the lost
+ * attempts time out on their heartbeat and the workflows retry them on the restarted worker.
+ * Lean: the lost workflow tasks time out and run again there, and the call journal puts each
+ * lost call on the record. The ledger write records each request once. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -103,7 +103,9 @@ describeEachLedger('kill -9 of the worker while requests are in model calls', (b
     recorded = await startRecordedServer({
       dataFiles: [ROWS],
       latencyScale: 1,
-      defaultLatencyMs: 4_000, // the fixture rows record no latency: every call takes 4 s
+      // The fixture rows record no latency: every call takes 8 s, long enough for all of them
+      // to be in flight at once even on a loaded machine (the worker takes up 100 workflow tasks).
+      defaultLatencyMs: 8_000,
       concurrency: 100,
     });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-kill-'));
@@ -189,7 +191,7 @@ describeEachLedger('kill -9 of the worker while requests are in model calls', (b
 
         // Every request is inside its model call: kill -9.
         let seen = 0;
-        for (let i = 0; i < 300 && seen < N; i++) {
+        for (let i = 0; i < 600 && seen < N; i++) {
           seen = await inFlight(recorded);
           if (seen < N) await new Promise((r) => setTimeout(r, 100));
         }
