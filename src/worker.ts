@@ -13,7 +13,9 @@ import {
   createMonitorActivities,
   createRecordActivities,
 } from '../activities';
+import { classifierLookup } from './calibration/artefact-file';
 import type { CascadeConfig } from './config/schema';
+import type { CalibrationArtefact } from './router/calibration/artefact';
 import { createProvider } from './providers/registry';
 import type { ModelProvider } from './providers/types';
 import { CASCADE_TASK_QUEUE, SHADOW_TASK_QUEUE } from './router/cascade-input';
@@ -31,6 +33,17 @@ import type { PayloadCodec } from '@temporalio/common';
 import { codecDataConverter, codecFromEnv } from './codec/from-env';
 import { readEnv } from './env';
 
+/**
+ * Pollers that scale with the work instead of holding 10 long polls per task queue open: one
+ * process runs a worker per model queue besides the workflow queues, all on one connection, and
+ * with fixed pollers their idle long polls (10 x each queue) crowd out the requests that matter
+ * on that connection (workflow-task completions, starts, results).
+ */
+const IDLE_FRIENDLY_POLLERS: Pick<WorkerOptions, 'workflowTaskPollerBehavior' | 'activityTaskPollerBehavior'> = {
+  workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 1, initial: 2, maximum: 20 },
+  activityTaskPollerBehavior: { type: 'autoscaling', minimum: 1, initial: 1, maximum: 20 },
+};
+
 export interface CascadeWorkerOptions {
   /**
    * The config, or a getter for the one in force (a ConfigWatcher): a model's endpoint, key
@@ -38,6 +51,13 @@ export interface CascadeWorkerOptions {
    * (a new task queue to poll) needs a restart.
    */
   config: CascadeConfig | (() => CascadeConfig);
+  /**
+   * The calibration artefacts of the config's tasks (`LoadedConfig.calibrations`), or a getter for
+   * the ones in force: the classify activity finds the classifier a request's snapshot names among
+   * them, and the monitors compare traffic with them. None: classification falls back to the rules
+   * baseline for calibrated tasks (and says so in the trace).
+   */
+  calibrations?: Record<string, CalibrationArtefact> | (() => Record<string, CalibrationArtefact>);
   address: string;
   namespace: string;
   /** A prebuilt workflow bundle (tests bundle once per run); default: bundle from source. */
@@ -97,6 +117,10 @@ export interface RunningWorkers {
 export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningWorkers> {
   const current = typeof opts.config === 'function' ? opts.config : () => opts.config as CascadeConfig;
   const initial = current();
+  const calibrations =
+    typeof opts.calibrations === 'function'
+      ? opts.calibrations
+      : () => (opts.calibrations as Record<string, CalibrationArtefact> | undefined) ?? {};
   const dataConverter = codecDataConverter(
     opts.payloadCodec ?? codecFromEnv(readEnv(opts.env ?? process.env)),
   );
@@ -167,6 +191,7 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
         namespace: opts.namespace,
         config: current,
         servedModels: new Set(opts.models ?? Object.keys(initial.models)),
+        classifiers: classifierLookup(calibrations),
       });
       // The outcome to the ledger, at the end: a regular activity on the workflow's own queue
       // (durable execution) or a local activity (lean).
@@ -175,6 +200,7 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
       const monitorActivities = createMonitorActivities({
         ledger,
         config: current,
+        calibrations,
         webhookUrl: opts.alertWebhookUrl,
       });
       registerMonitorGauges(metrics.registry, { latest: () => ledger.latestEvaluation() });
@@ -202,6 +228,7 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
             // durable traffic's per-model queues, summed (docs/architecture.md).
             maxConcurrentWorkflowTaskExecutions: leanSlots,
             maxConcurrentLocalActivityExecutions: leanSlots,
+            ...IDLE_FRIENDLY_POLLERS,
             // Lean requests call their models as local activities of this worker (callModel).
             activities: {
               ...localActivities,
@@ -229,6 +256,7 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
           taskQueue: modelTaskQueue(id),
           activities: modelActivities,
           maxConcurrentActivityTaskExecutions: model.concurrency,
+          ...IDLE_FRIENDLY_POLLERS,
           // Cancellation reaches a running call in a heartbeat response: send heartbeats at
           // least every second instead of 80% of the heartbeat timeout, so a cancelled request
           // stops paying for its model call within about a second.
