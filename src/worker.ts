@@ -39,7 +39,10 @@ import { readEnv } from './env';
  * with fixed pollers their idle long polls (10 x each queue) crowd out the requests that matter
  * on that connection (workflow-task completions, starts, results).
  */
-const IDLE_FRIENDLY_POLLERS: Pick<WorkerOptions, 'workflowTaskPollerBehavior' | 'activityTaskPollerBehavior'> = {
+const IDLE_FRIENDLY_POLLERS: Pick<
+  WorkerOptions,
+  'workflowTaskPollerBehavior' | 'activityTaskPollerBehavior'
+> = {
   workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 1, initial: 2, maximum: 20 },
   activityTaskPollerBehavior: { type: 'autoscaling', minimum: 1, initial: 1, maximum: 20 },
 };
