@@ -20,7 +20,7 @@ import { ProviderError } from '../src/providers/types';
 import type { Pricing } from '../src/providers/cost';
 import type { CallPurpose, DecisionRecord } from '../src/router/trace';
 import type { CheckOutput } from './check';
-import { decide, type ClassifyInput } from './classify';
+import { type ClassifyInput, decide } from '../src/router/decide';
 import { runFoldedCheck, type FoldedCheck } from './folded-steps';
 
 export interface CallModelInput {
@@ -39,6 +39,11 @@ export interface CallModelInput {
   classify?: ClassifyInput;
   /** Lean: check the answer once this call returns, in this local activity. */
   check?: FoldedCheck;
+  /**
+   * The activity id of this call's previous attempt, which timed out in Temporal (its worker was
+   * lost): this execution reads what that one used from the call journal (`priorLost`).
+   */
+  priorActivityId?: string;
 }
 
 /**
@@ -47,12 +52,15 @@ export interface CallModelInput {
  */
 export type CallModelResult = ModelCallResult & {
   earlier?: EarlierExecution;
+  /** What the attempt named by `priorActivityId` used, from the journal. */
+  priorLost?: EarlierExecution;
   /** The folded decision and check (lean), when the input asked for them. */
   decision?: DecisionRecord;
   checked?: CheckOutput;
 };
 export type CallModelFailureDetails = ProviderErrorDetails & {
   earlier?: EarlierExecution;
+  priorLost?: EarlierExecution;
   decision?: DecisionRecord;
 };
 
@@ -84,11 +92,18 @@ export function createModelActivities(deps: ModelActivityDeps) {
       ? { type: 'json_schema', name: 'answer', schema: input.responseSchema }
       : undefined;
     const run = ctx.info.workflowExecution;
+    // Lean calls (local activities) and durable ones alike: a lean call re-run after a crash
+    // finds its earlier execution under its own key; a durable attempt that timed out is read
+    // by the next attempt (priorActivityId).
     const key: CallKey | null =
-      deps.journal && ctx.info.isLocal && run
+      deps.journal && run
         ? { workflowId: run.workflowId, runId: run.runId, activityId: ctx.info.activityId }
         : null;
     const earlier = key ? await journalBegin(key, input) : null;
+    const priorLost =
+      key && input.priorActivityId !== undefined
+        ? await journalPeek({ ...key, activityId: input.priorActivityId })
+        : null;
     const decision = input.classify ? decide(input.classify) : undefined;
     // No heartbeat at the start: each one that reaches the server is a billable action on
     // Temporal Cloud, and most calls finish before the first interval. (A local activity has
@@ -112,6 +127,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
       return {
         ...result,
         ...(earlier ? { earlier } : {}),
+        ...(priorLost ? { priorLost } : {}),
         ...(decision ? { decision } : {}),
         ...(checked ? { checked } : {}),
       };
@@ -125,6 +141,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
         const details: CallModelFailureDetails = {
           ...d,
           ...(earlier ? { earlier } : {}),
+          ...(priorLost ? { priorLost } : {}),
           ...(decision ? { decision } : {}),
         };
         // Non-retryable at the Temporal level: the workflow reads the details and decides.
@@ -157,6 +174,15 @@ export function createModelActivities(deps: ModelActivityDeps) {
       log.warn('call journal unavailable: a crash during this call would go unrecorded', {
         error: (err as Error).message,
       });
+      return null;
+    }
+  }
+
+  async function journalPeek(key: CallKey): Promise<EarlierExecution | null> {
+    try {
+      return await deps.journal!.peek(key);
+    } catch (err) {
+      log.warn('call journal unavailable', { error: (err as Error).message });
       return null;
     }
   }

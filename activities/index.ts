@@ -3,7 +3,7 @@
  * and recorded), and the model call that runs on each model's own task queue.
  */
 import { checkAnswer } from './check';
-import { classify } from './classify';
+import { type ClassifyDeps, createClassifyActivity } from './classify';
 import { createEndpointSnapshot, type EndpointSnapshotDeps } from './endpoint-snapshot';
 
 export {
@@ -15,7 +15,7 @@ export {
 } from './call-model';
 export type { CheckInput, CheckOutput } from './check';
 export type { FoldedCheck } from './folded-steps';
-export type { ClassifyInput } from './classify';
+export type { ClassifyDeps, ClassifyInput } from './classify';
 export type { EndpointSnapshotDeps, EndpointSnapshotInput, TaskQueueDescriber } from './endpoint-snapshot';
 export { createMonitorActivities, type MonitorActivities, type MonitorActivityDeps } from './monitors';
 export {
@@ -26,10 +26,15 @@ export {
 } from './record-outcome';
 
 /**
- * The local activities, with what they need injected: the endpoint snapshot reads the Temporal
- * task-queue stats through the worker's connection and the endpoints' metrics named in the config.
+ * The local activities, with what they need injected: classify the classifiers of the artefacts
+ * the worker loaded; the endpoint snapshot reads the Temporal task-queue stats through the
+ * worker's connection and the endpoints' metrics named in the config.
  */
-export function createLocalActivities(deps: EndpointSnapshotDeps) {
-  return { classify, checkAnswer, ...createEndpointSnapshot(deps) };
+export function createLocalActivities(deps: EndpointSnapshotDeps & ClassifyDeps) {
+  return {
+    ...createClassifyActivity({ classifiers: deps.classifiers }),
+    checkAnswer,
+    ...createEndpointSnapshot(deps),
+  };
 }
 export type LocalActivities = ReturnType<typeof createLocalActivities>;

@@ -14,11 +14,13 @@ import { buildReport } from '../src/monitors/build-report';
 import { evaluationWindows } from '../src/monitors/windows';
 import { alertTransitions, type AlertTransition } from '../src/monitors/transitions';
 import { postWebhook, webhookPayload } from '../src/monitors/webhook';
-import { taskCalibrations } from '../src/router/calibration/attached';
+import type { CalibrationArtefact } from '../src/router/calibration/artefact';
 
 export interface MonitorActivityDeps {
   ledger: Ledger;
   config: () => CascadeConfig;
+  /** The artefacts of the config's tasks in force (the calibrated escalation baselines, the drift references). */
+  calibrations?: () => Record<string, CalibrationArtefact>;
   /** Where alerts are POSTed; undefined: no webhook, log lines and gauges only. */
   webhookUrl?: string;
 }
@@ -49,7 +51,7 @@ export function createMonitorActivities(deps: MonitorActivityDeps) {
       window,
       reference,
       config: config.monitors,
-      calibrations: taskCalibrations(config),
+      calibrations: deps.calibrations?.() ?? {},
       now: input.at,
     });
     // The previous evaluation is the latest before this one's time, so a retried activity (its

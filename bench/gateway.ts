@@ -169,6 +169,7 @@ async function startAll(
   log(`starting workers (queue ${taskQueue})`);
   const workers = await startWorkers({
     config: config.config,
+    calibrations: config.calibrations,
     address: temporal.address,
     namespace: temporal.namespace,
     workflowBundlePath: temporal.workflowBundlePath,

@@ -13,17 +13,23 @@
  * start on a labelled set (`cascade calibrate`'s own fit, 5 task families so it has task-type
  * heads). It prints figures; it never passes or fails on time.
  *
- *   npm run bench:routing-latency -- [--iterations N] [--json]
+ * Then the same three on adversarial 1 MiB prompts (issue #16): a run of newlines, blank lines
+ * with spaces, nested lists, a huge enumeration, option lines, indented instructions. The
+ * features once took quadratic time on blank-line runs (11 s for 40,000 newlines); they are
+ * linear now and read at most FEATURE_TEXT_LIMIT characters (src/router/features.ts), so a
+ * megabyte costs what 131,072 characters cost. The target: decision p99 under 50 ms.
+ *
+ *   npm run bench:routing-latency -- [--iterations N] [--adversarial-iterations N] [--json]
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decide } from '../activities/classify';
-import { registerArtefact, stampVersions } from '../src/calibration/artefact-file';
+import { classifiersOf, stampVersions } from '../src/calibration/artefact-file';
 import { readLabelledData } from '../src/calibration/labelled-data';
 import { fitCascadeCalibration } from '../src/router/calibration/fit';
-import { structuralFeatures, ruleComplexity } from '../src/router/features';
+import { decide } from '../src/router/decide';
+import { FEATURE_TEXT_LIMIT, structuralFeatures, ruleComplexity } from '../src/router/features';
 import type { ChatMessage } from '../src/providers/types';
 import { shouldSkipRung } from '../src/router/rung-decision';
 import { summarize, type Summary } from './lib/stats';
@@ -32,6 +38,8 @@ import { fmt, formatTable } from './lib/table';
 const USAGE = `usage: npm run bench:routing-latency -- [options]
 
   --iterations N   timed decisions per prompt size (default 2000; 8,000-token prompts get N/4)
+  --adversarial-iterations N
+                   timed decisions per adversarial 1 MiB prompt shape (default 200)
   --json           one JSON document on stdout
   -h, --help`;
 
@@ -51,10 +59,37 @@ interface Cell {
   us: Summary;
 }
 
+interface AdversarialCell {
+  what: Cell['what'];
+  shape: string;
+  chars: number;
+  ms: Summary;
+}
+
+const MIB = 1 << 20;
+const fill = (unit: string) => unit.repeat(Math.ceil(MIB / unit.length)).slice(0, MIB);
+/** 1 MiB prompts shaped to make line-anchored regexes backtrack (issue #16). */
+const ADVERSARIAL: Record<string, () => string> = {
+  newlines: () => fill('\n'),
+  'blank lines with spaces': () => fill(' \n'),
+  'nested lists': () =>
+    Array.from({ length: 70_000 }, (_, i) => `${' '.repeat(i % 64)}- item ${i}\n`)
+      .join('')
+      .slice(0, MIB),
+  'huge enumeration': () =>
+    Array.from({ length: 90_000 }, (_, i) => `${i + 1}. explain option ${i}\n`)
+      .join('')
+      .slice(0, MIB),
+  'empty bullets': () => fill('- \n'),
+  'option lines': () => fill('A) \n\n'),
+  'indented instructions': () => fill('\n   please list\n'),
+};
+
 function main(): number {
   const { values } = parseArgs({
     options: {
       iterations: { type: 'string', default: '2000' },
+      'adversarial-iterations': { type: 'string', default: '200' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -83,7 +118,8 @@ function main(): number {
     resamples: 200,
   });
   const artefact = stampVersions(fit.artefact);
-  registerArtefact(artefact);
+  // The worker's lookup, as the classify activity is handed it.
+  const classifiers = classifiersOf(artefact);
   const classifier = { version: artefact.classifier!.version, calibrationVersion: artefact.version };
   const fitMs = Date.now() - t0;
   // Skip rules on every rung but the last, so the policy step does its full work.
@@ -122,9 +158,9 @@ function main(): number {
     const chars = prompts[0]!.reduce((s, m) => s + m.content.length, 0);
     const ops: Record<Cell['what'], (m: ChatMessage[]) => unknown> = {
       rules: (m) => ruleComplexity(structuralFeatures(m)),
-      classifier: (m) => decide({ task: 'qa', messages: m, classifier }),
+      classifier: (m) => decide({ task: 'qa', messages: m, classifier }, classifiers),
       decision: (m) => {
-        const d = decide({ task: 'qa', messages: m, classifier });
+        const d = decide({ task: 'qa', messages: m, classifier }, classifiers);
         return skips.map((s, i) => shouldSkipRung(s, d.predicted?.[i], i, skips.length));
       },
     };
@@ -139,6 +175,36 @@ function main(): number {
         us.push(Number(process.hrtime.bigint() - s) / 1000);
       }
       cells.push({ what, tokens, chars, us: summarize(us) });
+    }
+  }
+
+  // Adversarial 1 MiB prompts: each shape timed on its own (the same prompt every time).
+  const adversarialIterations = Number(values['adversarial-iterations']);
+  const adversarial: AdversarialCell[] = [];
+  for (const [shape, make] of Object.entries(ADVERSARIAL)) {
+    const m: ChatMessage[] = [
+      { role: 'system', content: 'Answer the question.' },
+      { role: 'user', content: make() },
+    ];
+    const chars = m.reduce((s, x) => s + x.content.length, 0);
+    const ops: Record<Cell['what'], (m: ChatMessage[]) => unknown> = {
+      rules: (x) => ruleComplexity(structuralFeatures(x)),
+      classifier: (x) => decide({ task: 'qa', messages: x, classifier }, classifiers),
+      decision: (x) => {
+        const d = decide({ task: 'qa', messages: x, classifier }, classifiers);
+        return skips.map((s, i) => shouldSkipRung(s, d.predicted?.[i], i, skips.length));
+      },
+    };
+    for (const what of ['rules', 'classifier', 'decision'] as const) {
+      const op = ops[what];
+      for (let i = 0; i < 5; i++) op(m); // warm-up
+      const ms: number[] = [];
+      for (let i = 0; i < adversarialIterations; i++) {
+        const s = process.hrtime.bigint();
+        op(m);
+        ms.push(Number(process.hrtime.bigint() - s) / 1e6);
+      }
+      adversarial.push({ what, shape, chars, ms: summarize(ms) });
     }
   }
 
@@ -158,7 +224,9 @@ function main(): number {
     },
   };
   if (values.json) {
-    process.stdout.write(JSON.stringify({ ...meta, cells }) + '\n');
+    process.stdout.write(
+      JSON.stringify({ ...meta, cells, featureTextLimit: FEATURE_TEXT_LIMIT, adversarial }) + '\n',
+    );
     return 0;
   }
   const out = [
@@ -178,6 +246,24 @@ function main(): number {
         fmt(c.us.mean, 1),
       ]),
     ),
+    '',
+    `adversarial 1 MiB prompts (the features read ${FEATURE_TEXT_LIMIT} characters of each); milliseconds`,
+    '',
+    formatTable(
+      ['what', 'shape', 'chars', 'n', 'p50 ms', 'p99 ms', 'max ms', 'mean ms'],
+      adversarial.map((c) => [
+        c.what,
+        c.shape,
+        String(c.chars),
+        String(c.ms.n),
+        fmt(c.ms.p50, 2),
+        fmt(c.ms.p99, 2),
+        fmt(c.ms.max, 2),
+        fmt(c.ms.mean, 2),
+      ]),
+    ),
+    '',
+    `decision p99 on adversarial 1 MiB prompts: ${fmt(Math.max(...adversarial.filter((c) => c.what === 'decision').map((c) => c.ms.p99)), 2)} ms at most (target: under 50 ms)`,
   ];
   process.stdout.write(out.join('\n') + '\n');
   return 0;

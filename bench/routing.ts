@@ -1,39 +1,40 @@
 /**
  * bench/routing: offline replay of recorded outcomes through the SAME policy code the workflow
  * runs (src/router/rung-decision.ts via src/router/calibration/simulate.ts; the classifier's
- * predictions through the classify activity's own `decide`), to say whether routing decisions
- * are good: calibrate on one part of a labelled set, replay the other part.
+ * predictions through the classify activity's own `decide`, src/router/decide.ts, on the artefact
+ * as a worker loads it), to say whether routing decisions are good: calibrate on one part of a
+ * labelled set, replay the other part.
  *
- * Per set and ladder, policies fitted on the same calibration part and replayed on the same test
- * part:
- *   bounded             `cascade calibrate`: thresholds and skip points chosen so that the
- *                       percentile-bootstrap LOWER BOUND of relative quality clears the target
- *                       (the search's default fixed-sequence walk down the frontier);
- *   bounded-cheapest    the same search with `selection: 'cheapest-bounded'`: the cheapest of all
- *                       candidates whose bound clears;
- *   point-estimate      the usual practice: one threshold, no classifier, tuned so that the POINT
- *                       ESTIMATE of relative quality clears the target;
- *   point-estimate+m    the same with the usual safety margin: tuned to target + m (m in points of
- *                       relative quality, --margins), to compare costs at comparable reliability.
- * Reported on the test part: accuracy relative to the large (last) model, cost relative to the
- * large model alone (double costs and self-checks included), escalation rate, skip rate, and
- * whether the target held. With --repeats R, the split is redrawn R times (seeds seed..seed+R-1)
- * and `held` counts the splits on which the target held. For sets without confidences (RouteLLM:
- * only `correct` per model) the policy is the pre-route classifier alone, and RouteLLM's router
- * metrics of its scores on the test part are added: APGR, CPT(50%), CPT(80%) (fractions),
- * beside the rules-v1 complexity score and a random router.
+ * Per set, methods fitted on the same calibration part and replayed on the same test part;
+ * quality and cost are always relative to the family's largest model (the reference):
+ *   ltt                 `cascade calibrate --candidates <the family>`: the ladder (any cheapest-first
+ *                       subset of the family, up to --max-rungs, a single cheaper model included),
+ *                       thresholds and skip points chosen under the learn-then-test guarantee
+ *                       (src/router/calibration/fit.ts, select.ts, guarantee.ts): the new default;
+ *   ltt-2rung           the same guarantee on the fixed two-rung ladder (`--ladder small,large`);
+ *   bounded             the earlier `cascade calibrate` on the two-rung ladder: percentile-bootstrap
+ *                       bound computed on the rows it was fitted on (bench/lib/legacy-bounded.ts);
+ *   point-estimate      the usual practice on the two-rung ladder: one threshold tuned so that the
+ *                       point estimate of relative quality reaches the target;
+ *   point-estimate+m    the same tuned to target + m (m in points, --margins).
+ * Reported on the test part: relative quality, relative cost (double costs and self-checks
+ * included), escalation and skip rates, whether the target held; over --repeats R splits (seeds
+ * seed..seed+R-1), how often it held and the mean cost. For sets without confidences (RouteLLM:
+ * only `correct` per model) the policies are the pre-route classifier's, and RouteLLM's router
+ * metrics of the classifier's score on the test part are added: APGR, CPT(50%), CPT(80%), for the
+ * classifier trained on the whole calibration part (`classifier`) and for the one the guarantee
+ * deploys (trained on the fit part only: `classifier (fit part)`), beside rules-v1 and a random
+ * router.
  *
- *   npm run bench:routing                                   # every cascades set (both ladders) + both RouteLLM sets
- *   npm run bench:routing -- --train a.jsonl --test b.jsonl --ladder small,large --target 0.97 [--json]
- *   npm run bench:routing -- --train a.jsonl --ladder small,mid,large --repeats 20
- *   npm run bench:routing -- --margins 0.01,0.02,0.03,0.05 --selection fixed-sequence
+ *   npm run bench:routing -- --repeats 20                   # every cascades set + both RouteLLM sets
+ *   npm run bench:routing -- --train a.jsonl --test b.jsonl --candidates a,b,c --ladder a,c [--json]
+ *   npm run bench:routing -- --methods ltt,point-estimate --margins none
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { decide } from '../activities/classify';
-import { registerArtefact, stampVersions } from '../src/calibration/artefact-file';
+import { classifiersOf, stampVersions } from '../src/calibration/artefact-file';
 import {
   LabelledDataError,
   parsePrices,
@@ -42,46 +43,63 @@ import {
   readLabelledData,
 } from '../src/calibration/labelled-data';
 import { loadConfig } from '../src/config/load';
-import { fitCascadeCalibration, type LabelledRow, policyOfArtefact } from '../src/router/calibration/fit';
-import type { PolicyChoice } from '../src/router/calibration/search';
-import { apgr, cpt, routerCurve } from '../src/router/calibration/metrics';
-import { seededRandom, shuffledIndices } from '../src/router/random';
-import { type ReplayRow, replaySummary, type RungPolicy } from '../src/router/calibration/simulate';
-import { ruleComplexity, structuralFeatures } from '../src/router/features';
 import {
-  boundedChoice,
-  pointEstimateChoices,
-  policyWith,
-  sameChoice,
-  searchRowsOf,
-} from './lib/routing-policies';
+  DEFAULT_FIT_SHARE,
+  DEFAULT_MAX_RUNGS,
+  fitCascadeCalibration,
+  type FitResult,
+  type LabelledRow,
+  policyOfArtefact,
+} from '../src/router/calibration/fit';
+import { apgr, cpt, routerCurve } from '../src/router/calibration/metrics';
+import { replayRequest, type RungPolicy } from '../src/router/calibration/simulate';
+import { trainClassifier } from '../src/router/calibration/train-classifier';
+import { compileClassifier, predictWithClassifier } from '../src/router/classifier';
+import { decide } from '../src/router/decide';
+import { DEFAULT_HASHING, promptFeatures, ruleComplexity, structuralFeatures } from '../src/router/features';
+import { seededRandom, shuffledIndices } from '../src/router/random';
+import { legacyBoundedFit } from './lib/legacy-bounded';
+import { pointEstimateChoices, policyWith, sameChoice } from './lib/routing-policies';
 import { fmt, formatTable } from './lib/table';
 
 const USAGE = `usage: npm run bench:routing -- [options]
 
   --train FILE...        labelled JSONL sets (default: ../shared/data cascades/*.jsonl and routellm/{mmlu,gsm8k}.jsonl)
   --test FILE...         test sets, paired with --train by position (default: a seeded split of each --train set)
-  --ladder a,b[,c]       a ladder, cheapest first; repeat for several (each set runs every ladder its rows have)
+  --candidates a,b,c     the family's models, cheapest first, the last the reference (default: by the file's models)
+  --ladder a,b           the fixed two-rung ladder (default: the family's; cheapest first)
+  --max-rungs N          longest ladder ltt considers (default ${DEFAULT_MAX_RUNGS})
+  --fit-share F          share of the calibration part ltt fits on (default ${DEFAULT_FIT_SHARE})
   --target Q             relative quality target (default 0.97)
-  --confidence C         confidence of the bound (default 0.95)
+  --confidence C         1 - delta (default 0.95)
   --split F              calibration share of a split set (default 0.5)
+  --population           instead of splitting: calibrate on a sample drawn with replacement from the
+                         set (its own size), and measure on the whole set: the set as the population,
+                         so 'held' is the guarantee's own event (the target held on the traffic)
   --seed N               first split seed (default 1)
-  --repeats R            splits per set (default 1); 'held' counts the splits where the target held
-  --resamples N          bootstrap resamples (default 1000)
+  --repeats R            splits per set (default 1)
+  --resamples N          bootstrap resamples of the earlier bounded search (default 1000)
   --config FILE          model prices (default ./cascade.config.yaml); --prices m=IN/OUT,... adds more
   --no-classifier        thresholds only
-  --margins M,...        safety margins for the point-estimate+m methods, in relative quality
-                         (default 0.01,0.02,0.03; 'none' for none)
-  --selection S,...      bounded selections to report: fixed-sequence (method 'bounded', the
-                         search's default), cheapest-bounded (method 'bounded-cheapest');
-                         default both; the first is the fitted artefact's
+  --methods M,...        ltt, ltt-2rung, bounded, point-estimate (default all)
+  --margins M,...        point-estimate+m margins in relative quality (default 0.01,0.02,0.03; 'none')
   --json                 one JSON document (an array of result objects) on stdout
   -h, --help`;
 
-const DEFAULT_LADDERS = [
-  ['llama3.1-8b', 'llama3.1-405b'],
-  ['gpt-4o-mini', 'gpt-4o'],
-  ['mixtral-8x7b-instruct', 'gpt-4-1106-preview'],
+/** Model families of ../shared/data: every model cheapest first (the last the reference), and the fixed two-rung ladder. */
+const FAMILIES: { models: string[]; twoRung: [string, string] }[] = [
+  {
+    models: ['llama3.2-1b', 'llama3.2-3b', 'llama3.1-8b', 'llama3.1-70b', 'llama3.1-405b'],
+    twoRung: ['llama3.1-8b', 'llama3.1-405b'],
+  },
+  {
+    models: ['gpt-4o-mini', 'qwen2.5-32b-coder-instruct', 'qwen2.5-72b-instruct', 'gpt-4o'],
+    twoRung: ['gpt-4o-mini', 'gpt-4o'],
+  },
+  {
+    models: ['mixtral-8x7b-instruct', 'gpt-4-1106-preview'],
+    twoRung: ['mixtral-8x7b-instruct', 'gpt-4-1106-preview'],
+  },
 ];
 
 function defaultSets(dataDir: string): string[] {
@@ -113,218 +131,243 @@ function modelsOf(file: string): string[] {
   }
 }
 
-type Selection = 'fixed-sequence' | 'cheapest-bounded';
+const LTT = 'ltt';
+const LTT2 = 'ltt-2rung';
+const BOUNDED = 'bounded';
+const PE = 'point-estimate';
+const marginMethod = (m: number) => `${PE}+${Number((m * 100).toFixed(2))}`;
 
-const SELECTION_METHOD: Record<Selection, string> = {
-  'fixed-sequence': 'bounded',
-  'cheapest-bounded': 'bounded-cheapest',
-};
-
-/** `point-estimate+2` for a margin of 0.02. */
-function marginMethod(m: number): string {
-  return `point-estimate+${Number((m * 100).toFixed(2))}`;
-}
-
-export interface BenchResult {
-  set: string;
-  ladder: string[];
-  /** `bounded`, `bounded-cheapest`, `point-estimate` or `point-estimate+<points>`. */
-  method: string;
-  /** point-estimate+m: the margin m (relative quality) the point estimate was tuned above the target. */
-  margin?: number;
-  /** bounded methods: the search's selection rule. */
-  selection?: Selection;
-  target: number;
-  confidence: number;
-  calibrationRows: number;
-  testRows: number;
+interface Replayed {
   relativeQuality: number;
   relativeCost: number;
   escalationRate: number;
   skipRate: number;
-  targetHeld: boolean;
-  /** Over the repeated splits: on how many the target held, and mean figures. */
+}
+
+interface RouterFigures {
+  apgr: number;
+  cpt50: number;
+  cpt80: number;
+}
+
+export interface BenchResult {
+  set: string;
+  /** The family (candidates), cheapest first; the last is the reference. */
+  candidates: string[];
+  twoRung: string[];
+  method: string;
+  margin?: number;
+  target: number;
+  confidence: number;
+  calibrationRows: number;
+  testRows: number;
+  preRoute: boolean;
   repeats: {
     splits: number;
     held: number;
     meanRelativeQuality: number;
     meanRelativeCost: number;
-    /**
-     * bounded-cheapest: splits on which it chose another policy than the fixed-sequence walk, and
-     * the mean calibration-part relative cost of the two choices over all splits.
-     */
-    differsFromBounded?: number;
-    meanCalibrationCost?: number;
-    meanCalibrationCostBounded?: number;
+    meanEscalationRate: number;
+    meanSkipRate: number;
   };
-  /** Pre-route only sets (no confidences): RouteLLM's metrics of the classifier's scores on the test part. */
-  apgr?: number;
-  cpt50?: number;
-  cpt80?: number;
-  /** The same metrics for the rules-v1 complexity score and a random router, for reference. */
-  reference?: {
-    rules: { apgr: number; cpt50: number; cpt80: number };
-    random: { apgr: number; cpt50: number; cpt80: number };
-  };
-  /** A ladder without confidences: the policy is the pre-route classifier's skip points alone. */
-  preRoute: boolean;
-  /** Whether the calibration recommended routing at all (else: static). */
-  recommendation?: string;
-  classifierAuc?: number | null;
+  /** ltt methods: the ladders chosen (how often each), and the recommendations. */
+  chosen?: Record<string, number>;
+  /** RouteLLM-shaped sets: router metrics of the scores on the test part (means over splits). */
+  router?: Record<string, RouterFigures>;
 }
 
-interface SplitOutcome {
-  /** Test-part replay per method (see BenchResult.method). */
-  summaries: Map<string, ReturnType<typeof replaySummary>>;
-  /** Bounded methods: the chosen policy's calibration-part relative cost, and whether it is the fixed-sequence choice. */
-  bounded: Map<string, { calibrationCost: number; sameAsFixedSequence: boolean }>;
-  preRoute: boolean;
-  router?: BenchResult['reference'] & { ours: { apgr: number; cpt50: number; cpt80: number } };
-  recommendation: string;
-  classifierAuc: number | null;
-  calibrationRows: number;
-  testRows: number;
+/** A fitted policy over a ladder (names), and how it predicts for a test row. */
+interface Fitted {
+  ladder: string[];
+  policy: RungPolicy[];
+  predict: (row: LabelledRow) => (number | null)[];
 }
 
-function routerMetrics(score: number[], test: LabelledRow[], ladder: string[]) {
-  const weak = test.map((r) => r.outcomes[ladder[0]!]!.correct);
-  const strong = test.map((r) => r.outcomes[ladder[ladder.length - 1]!]!.correct);
+function replayOn(f: Fitted, test: readonly LabelledRow[], reference: string): Replayed {
+  let right = 0;
+  let refRight = 0;
+  let cost = 0;
+  let refCost = 0;
+  let escalated = 0;
+  let skipped = 0;
+  for (const r of test) {
+    const res = replayRequest(f.policy, {
+      outcomes: f.ladder.map((m) => r.outcomes[m]!),
+      predicted: f.predict(r),
+    });
+    if (res.correct) right++;
+    if (r.outcomes[reference]!.correct) refRight++;
+    cost += res.costUsd;
+    refCost += r.outcomes[reference]!.answerCostUsd;
+    if (res.escalated) escalated++;
+    if (res.skipped > 0) skipped++;
+  }
+  return {
+    relativeQuality: refRight ? right / refRight : NaN,
+    relativeCost: refCost ? cost / refCost : NaN,
+    escalationRate: escalated / test.length,
+    skipRate: skipped / test.length,
+  };
+}
+
+/** The artefact's policy, with the classify activity's own decision for its predictions. */
+function fittedOf(fit: FitResult): Fitted {
+  const artefact = stampVersions(fit.artefact);
+  const classifiers = classifiersOf(artefact);
+  return {
+    ladder: artefact.ladder,
+    policy: policyOfArtefact(artefact),
+    predict: (r) => {
+      if (!artefact.classifier) return artefact.ladder.map(() => null);
+      const d = decide(
+        {
+          task: r.task,
+          messages: r.messages,
+          classifier: { version: artefact.classifier.version, calibrationVersion: artefact.version },
+        },
+        classifiers,
+      );
+      return d.predicted ?? artefact.ladder.map(() => null);
+    },
+  };
+}
+
+function routerMetrics(
+  score: number[],
+  test: readonly LabelledRow[],
+  small: string,
+  large: string,
+): RouterFigures {
+  const weak = test.map((r) => r.outcomes[small]!.correct);
+  const strong = test.map((r) => r.outcomes[large]!.correct);
   const wa = weak.filter(Boolean).length / weak.length;
   const sa = strong.filter(Boolean).length / strong.length;
   const curve = routerCurve(score, weak, strong);
   return { apgr: apgr(curve, wa, sa), cpt50: cpt(curve, 0.5, wa, sa), cpt80: cpt(curve, 0.8, wa, sa) };
 }
 
-function runSplit(
-  cal: LabelledRow[],
-  test: LabelledRow[],
-  ladder: string[],
-  opts: {
-    target: number;
-    confidence: number;
-    seed: number;
-    resamples: number;
-    classifier: boolean;
-    selections: Selection[];
-    margins: number[];
-  },
-): { outcome: SplitOutcome; warnings: string[] } {
+interface SplitOptions {
+  candidates: string[];
+  twoRung: string[];
+  target: number;
+  confidence: number;
+  seed: number;
+  resamples: number;
+  classifier: boolean;
+  methods: Set<string>;
+  margins: number[];
+  maxRungs: number;
+  fitShare: number;
+}
+
+interface SplitOutcome {
+  replayed: Map<string, Replayed>;
+  chosen: Map<string, string>;
+  router?: Record<string, RouterFigures>;
+  warnings: string[];
+}
+
+function runSplit(cal: LabelledRow[], test: LabelledRow[], o: SplitOptions): SplitOutcome {
+  const reference = o.candidates[o.candidates.length - 1]!;
+  const replayed = new Map<string, Replayed>();
+  const chosen = new Map<string, string>();
   const warnings: string[] = [];
-  const fit = fitCascadeCalibration(cal, {
-    ladder,
-    target: opts.target,
-    confidence: opts.confidence,
-    seed: opts.seed,
-    resamples: opts.resamples,
-    classifier: opts.classifier,
-    selection: opts.selections[0],
-  });
-  // The artefact as the worker would load it, and the classify activity's own decision.
-  const artefact = stampVersions(fit.artefact);
-  registerArtefact(artefact);
-  const policy = policyOfArtefact(artefact);
-  const predict = (r: LabelledRow): (number | null)[] => {
-    if (!artefact.classifier) return ladder.map(() => null);
-    const d = decide({
-      task: r.task,
-      messages: r.messages,
-      classifier: { version: artefact.classifier.version, calibrationVersion: artefact.version },
-    });
-    return d.predicted ?? ladder.map(() => null);
+  const common = {
+    target: o.target,
+    confidence: o.confidence,
+    seed: o.seed,
+    classifier: o.classifier,
+    fitShare: o.fitShare,
+    resamples: 200,
   };
-  const testRows: ReplayRow[] = test.map((r) => ({
-    outcomes: ladder.map((m) => r.outcomes[m]!),
-    predicted: predict(r),
-  }));
-  const b = fit.search.baseline;
-  const baselinePolicy: RungPolicy[] = policy.map((r, i) => ({
-    ...r,
-    threshold: b.thresholds[i] ?? null,
-    skip: b.skips[i] ?? null,
-  }));
-  const summaries = new Map<string, ReturnType<typeof replaySummary>>();
-  const bounded = new Map<string, { calibrationCost: number; sameAsFixedSequence: boolean }>();
-  // The calibration rows as the search saw them, for the other selections and the margins.
-  const searchRows = searchRowsOf(fit, cal, ladder);
-  const choices = new Map<Selection, { choice: PolicyChoice; calibrationCost: number }>();
-  choices.set(opts.selections[0]!, {
-    choice: { thresholds: fit.search.chosen.thresholds, skips: fit.search.chosen.skips },
-    calibrationCost: fit.search.chosen.relativeCost,
-  });
-  for (const selection of opts.selections.slice(1)) {
-    choices.set(
-      selection,
-      boundedChoice(fit, searchRows, {
-        target: opts.target,
-        confidence: opts.confidence,
-        seed: opts.seed,
-        resamples: opts.resamples,
-        selection,
-      }),
-    );
+  const describeChoice = (fit: FitResult) => {
+    const a = fit.artefact;
+    const served = a.rungs.filter((r, i) => i === a.rungs.length - 1 || r.skip?.kind !== 'always');
+    return a.recommendation.route === 'static'
+      ? `static ${a.recommendation.model}`
+      : served.map((r) => r.model).join('>');
+  };
+  let lttFit: FitResult | null = null;
+  if (o.methods.has(LTT)) {
+    lttFit = fitCascadeCalibration(cal, { ...common, candidates: o.candidates, maxRungs: o.maxRungs });
+    replayed.set(LTT, replayOn(fittedOf(lttFit), test, reference));
+    chosen.set(LTT, describeChoice(lttFit));
   }
-  const fixed = choices.get('fixed-sequence');
-  for (const [selection, c] of choices) {
-    const method = SELECTION_METHOD[selection];
-    // The fitted artefact's own policy for the first selection, as the worker would run it.
-    const replayed = selection === opts.selections[0] ? policy : policyWith(policy, c.choice);
-    summaries.set(method, replaySummary(replayed, testRows));
-    bounded.set(method, {
-      calibrationCost: c.calibrationCost,
-      sameAsFixedSequence: fixed !== undefined && sameChoice(c.choice, fixed.choice),
+  if (o.methods.has(LTT2)) {
+    const fit = fitCascadeCalibration(cal, { ...common, ladder: o.twoRung });
+    replayed.set(LTT2, replayOn(fittedOf(fit), test, reference));
+    chosen.set(LTT2, describeChoice(fit));
+  }
+  if (o.methods.has(BOUNDED) || o.methods.has(PE)) {
+    const legacy = legacyBoundedFit(cal, o.twoRung, {
+      target: o.target,
+      confidence: o.confidence,
+      seed: o.seed,
+      resamples: o.resamples,
+      classifier: o.classifier,
     });
-  }
-  summaries.set('point-estimate', replaySummary(baselinePolicy, testRows));
-  if (opts.margins.length > 0) {
-    // Tuned to target + m; m = 0 must reproduce the search's own baseline.
-    const targets = [0, ...opts.margins].map((m) => Math.round((opts.target + m) * 1e9) / 1e9);
-    const [own, ...withMargin] = pointEstimateChoices(policy, searchRows, targets);
-    if (!sameChoice(own!, b)) {
-      warnings.push(
-        `${ladder.join(',')} seed ${opts.seed}: the bench's point-estimate tuning does not reproduce ` +
-          `search.ts's baseline (${JSON.stringify(own)} vs ${JSON.stringify({ thresholds: b.thresholds, skips: b.skips })})`,
+    const fitted = (policy: RungPolicy[]): Fitted => ({ ladder: o.twoRung, policy, predict: legacy.predict });
+    if (o.methods.has(BOUNDED)) replayed.set(BOUNDED, replayOn(fitted(legacy.policy), test, reference));
+    if (o.methods.has(PE)) {
+      const targets = [0, ...o.margins].map((m) => Math.round((o.target + m) * 1e9) / 1e9);
+      const [own, ...withMargin] = pointEstimateChoices(legacy.policy, legacy.rows, targets);
+      const b = legacy.search.baseline;
+      if (!sameChoice(own!, b)) {
+        warnings.push(
+          `seed ${o.seed}: the bench's point-estimate tuning does not reproduce search.ts's baseline`,
+        );
+      }
+      replayed.set(PE, replayOn(fitted(policyWith(legacy.policy, own!)), test, reference));
+      o.margins.forEach((m, k) =>
+        replayed.set(
+          marginMethod(m),
+          replayOn(fitted(policyWith(legacy.policy, withMargin[k]!)), test, reference),
+        ),
       );
     }
-    opts.margins.forEach((m, k) =>
-      summaries.set(marginMethod(m), replaySummary(policyWith(policy, withMargin[k]!), testRows)),
-    );
   }
-  const preRoute = policy.slice(0, -1).every((r) => r.source === null);
+  // Pre-route only (no confidences): the classifier's router metrics.
+  const small = o.twoRung[0]!;
   let router: SplitOutcome['router'];
-  if (preRoute && artefact.classifier) {
-    const ours = routerMetrics(
-      testRows.map((r) => 1 - (r.predicted[0] ?? 0.5)),
-      test,
-      ladder,
+  if (cal.every((r) => r.outcomes[small]!.raw === null) && o.classifier) {
+    const hashing = DEFAULT_HASHING;
+    // The classifier trained on the whole calibration part, with fit.ts's target (is the small
+    // model's answer as good as the reference's?).
+    const trained = trainClassifier(
+      cal.map((r) => promptFeatures(r.messages, hashing)),
+      { [small]: cal.map((r) => r.outcomes[small]!.correct || !r.outcomes[reference]!.correct) },
+      cal.map((r) => r.task),
+      { hashing, seed: o.seed },
     );
-    const rules = routerMetrics(
+    const score = (model: ReturnType<typeof compileClassifier>) =>
+      test.map(
+        (r) =>
+          1 - (predictWithClassifier(model, promptFeatures(r.messages, hashing), [small]).rungs[0] ?? 0.5),
+      );
+    router = { classifier: routerMetrics(score(compileClassifier(trained.model)), test, small, reference) };
+    if (lttFit?.classifier) {
+      router['classifier (fit part)'] = routerMetrics(
+        score(compileClassifier(lttFit.classifier.model)),
+        test,
+        small,
+        reference,
+      );
+    }
+    router['rules-v1'] = routerMetrics(
       test.map((r) => ruleComplexity(structuralFeatures(r.messages))),
       test,
-      ladder,
+      small,
+      reference,
     );
-    const rnd = seededRandom(opts.seed * 7919);
-    const random = routerMetrics(
+    const rnd = seededRandom(o.seed * 7919);
+    router.random = routerMetrics(
       test.map(() => rnd()),
       test,
-      ladder,
+      small,
+      reference,
     );
-    router = { ours, rules, random };
   }
-  const head = artefact.classifier ? artefact.classifier.heads[ladder[0]!] : undefined;
-  return {
-    outcome: {
-      summaries,
-      bounded,
-      preRoute,
-      router,
-      recommendation:
-        artefact.recommendation.route === 'static' ? `static ${artefact.recommendation.model}` : 'cascade',
-      classifierAuc: head?.report.heldOut.auc ?? null,
-      calibrationRows: cal.length,
-      testRows: test.length,
-    },
-    warnings,
-  };
+  return { replayed, chosen, router, warnings };
 }
 
 function split(rows: LabelledRow[], share: number, seed: number): [LabelledRow[], LabelledRow[]] {
@@ -333,8 +376,14 @@ function split(rows: LabelledRow[], share: number, seed: number): [LabelledRow[]
   return [order.slice(0, k).map((i) => rows[i]!), order.slice(k).map((i) => rows[i]!)];
 }
 
+/** n rows drawn with replacement (the set as the population), seeded. */
+function resample(rows: LabelledRow[], seed: number): LabelledRow[] {
+  const rnd = seededRandom((seed * 2654435761) ^ 0x2545f491);
+  return rows.map(() => rows[Math.floor(rnd() * rows.length)]!);
+}
+
 function mean(xs: number[]): number {
-  return xs.reduce((s, x) => s + x, 0) / xs.length;
+  return xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : NaN;
 }
 
 /** `--train a b c` -> `--train a --train b --train c` (parseArgs wants a flag per value). */
@@ -353,23 +402,33 @@ function expandLists(argv: string[], lists: string[]): string[] {
   return out;
 }
 
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+
 function main(): number {
   const { values } = parseArgs({
-    args: expandLists(process.argv.slice(2), ['--train', '--test', '--ladder']),
+    args: expandLists(process.argv.slice(2), ['--train', '--test']),
     options: {
       train: { type: 'string', multiple: true },
       test: { type: 'string', multiple: true },
-      ladder: { type: 'string', multiple: true },
+      candidates: { type: 'string' },
+      ladder: { type: 'string' },
+      'max-rungs': { type: 'string', default: String(DEFAULT_MAX_RUNGS) },
+      'fit-share': { type: 'string', default: String(DEFAULT_FIT_SHARE) },
       target: { type: 'string', default: '0.97' },
       confidence: { type: 'string', default: '0.95' },
       split: { type: 'string', default: '0.5' },
+      population: { type: 'boolean', default: false },
       seed: { type: 'string', default: '1' },
       repeats: { type: 'string', default: '1' },
       resamples: { type: 'string', default: '1000' },
       config: { type: 'string' },
       prices: { type: 'string' },
       'no-classifier': { type: 'boolean', default: false },
-      selection: { type: 'string', default: 'fixed-sequence,cheapest-bounded' },
+      methods: { type: 'string', default: [LTT, LTT2, BOUNDED, PE].join(',') },
       margins: { type: 'string', default: '0.01,0.02,0.03' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -385,34 +444,21 @@ function main(): number {
   const share = Number(values.split);
   const seed0 = Number(values.seed);
   const resamples = Number(values.resamples);
-  const selections = [
-    ...new Set(
-      values.selection
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (selections.length === 0 || selections.some((x) => !(x in SELECTION_METHOD))) {
-    process.stderr.write(`--selection: fixed-sequence and/or cheapest-bounded, not "${values.selection}"\n`);
+  const maxRungs = Number(values['max-rungs']);
+  const fitShare = Number(values['fit-share']);
+  const methods = new Set(list(values.methods));
+  if (methods.size === 0 || [...methods].some((m) => ![LTT, LTT2, BOUNDED, PE].includes(m))) {
+    process.stderr.write(
+      `--methods: some of ${[LTT, LTT2, BOUNDED, PE].join(', ')}, not "${values.methods}"\n`,
+    );
     return 2;
   }
   const margins =
-    values.margins.trim() === 'none'
+    values.margins.trim() === 'none' || !methods.has(PE)
       ? []
-      : [
-          ...new Set(
-            values.margins
-              .split(',')
-              .map((x) => x.trim())
-              .filter(Boolean)
-              .map(Number),
-          ),
-        ];
+      : [...new Set(list(values.margins).map(Number))];
   if (margins.some((m) => !Number.isFinite(m) || m <= 0 || m >= 1)) {
-    process.stderr.write(
-      `--margins: positive relative-quality margins below 1, e.g. 0.01,0.02, not "${values.margins}"\n`,
-    );
+    process.stderr.write(`--margins: positive relative-quality margins below 1, not "${values.margins}"\n`);
     return 2;
   }
   const dataDir = path.resolve(
@@ -425,15 +471,11 @@ function main(): number {
     return 2;
   }
   const repeats = testFiles.length > 0 ? 1 : Number(values.repeats);
-  const ladders = (values.ladder ?? DEFAULT_LADDERS.map((l) => l.join(','))).map((l) =>
-    l
-      .split(',')
-      .map((m) => m.trim())
-      .filter(Boolean),
-  );
   let prices: PriceBook = {};
   const configFile = path.resolve(values.config ?? 'cascade.config.yaml');
-  if (fs.existsSync(configFile)) prices = pricesFromConfig(loadConfig(configFile).config.models);
+  if (fs.existsSync(configFile)) {
+    prices = pricesFromConfig(loadConfig(configFile, { calibrations: false }).config.models);
+  }
   if (values.prices) prices = { ...prices, ...parsePrices(values.prices) };
 
   const started = Date.now();
@@ -442,111 +484,109 @@ function main(): number {
   for (let f = 0; f < trainFiles.length; f++) {
     const file = trainFiles[f]!;
     const models = modelsOf(file);
-    const fitting = ladders.filter((l) => l.every((m) => models.includes(m)));
-    if (fitting.length === 0) {
-      process.stderr.write(`${file}: no --ladder fits its models (${models.join(', ')}); skipped\n`);
+    const family = values.candidates
+      ? { models: list(values.candidates), twoRung: list(values.ladder ?? '') }
+      : FAMILIES.find((fam) => fam.models.every((m) => models.includes(m)));
+    if (!family || !family.models.every((m) => models.includes(m))) {
+      process.stderr.write(`${file}: no family of models fits (${models.join(', ')}); skipped\n`);
       continue;
     }
-    for (const ladder of fitting) {
-      const set = path.basename(file, '.jsonl') + (fitting.length > 1 ? ` [${ladder.join(',')}]` : '');
-      let all: LabelledRow[];
-      let testAll: LabelledRow[] | null = null;
-      try {
-        const data = readLabelledData([file], ladder, prices);
-        data.warnings.forEach((w) => warnings.add(w));
-        all = data.rows;
-        if (testFiles[f]) testAll = readLabelledData([testFiles[f]!], ladder, prices).rows;
-      } catch (err) {
-        if (err instanceof LabelledDataError) {
-          process.stderr.write(`${err.message}\n`);
-          return 2;
-        }
-        throw err;
+    const candidates = family.models;
+    const twoRung =
+      values.ladder !== undefined
+        ? list(values.ladder)
+        : family.twoRung.length === 2
+          ? family.twoRung
+          : [candidates[0]!, candidates[candidates.length - 1]!];
+    const set = path.basename(file, '.jsonl');
+    let all: LabelledRow[];
+    let testAll: LabelledRow[] | null = null;
+    try {
+      const data = readLabelledData([file], candidates, prices, '--candidates');
+      data.warnings.forEach((w) => warnings.add(w));
+      all = data.rows;
+      if (testFiles[f]) testAll = readLabelledData([testFiles[f]!], candidates, prices).rows;
+    } catch (err) {
+      if (err instanceof LabelledDataError) {
+        process.stderr.write(`${err.message}\n`);
+        return 2;
       }
-      const outcomes: SplitOutcome[] = [];
-      for (let r = 0; r < repeats; r++) {
-        const seed = seed0 + r;
-        const [cal, test] = testAll ? [all, testAll] : split(all, share, seed);
-        const { outcome, warnings: w } = runSplit(cal, test, ladder, {
-          target,
-          confidence,
-          seed,
-          resamples,
-          classifier: !values['no-classifier'],
-          selections: selections as Selection[],
-          margins,
-        });
-        outcomes.push(outcome);
-        w.forEach((x) => warnings.add(x));
-      }
-      process.stderr.write(
-        `${set}: ${repeats} split(s) done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
-      );
-      const first = outcomes[0]!;
-      const methods = [
-        ...(selections as Selection[]).map((x) => SELECTION_METHOD[x]).sort(),
-        'point-estimate',
-        ...margins.map(marginMethod),
-      ];
-      for (const method of methods) {
-        const pick = (o: SplitOutcome) => o.summaries.get(method)!;
-        const s = pick(first);
-        const selection = (Object.keys(SELECTION_METHOD) as Selection[]).find(
-          (x) => SELECTION_METHOD[x] === method,
-        );
-        const margin = margins.find((m) => marginMethod(m) === method);
-        const result: BenchResult = {
-          set,
-          ladder,
-          method,
-          ...(margin !== undefined ? { margin } : {}),
-          ...(selection !== undefined ? { selection } : {}),
-          target,
-          confidence,
-          preRoute: first.preRoute,
-          calibrationRows: first.calibrationRows,
-          testRows: first.testRows,
-          relativeQuality: s.relativeQuality,
-          relativeCost: s.relativeCost,
-          escalationRate: s.escalationRate,
-          skipRate: s.skipRate,
-          targetHeld: s.relativeQuality >= target,
-          repeats: {
-            splits: outcomes.length,
-            held: outcomes.filter((o) => pick(o).relativeQuality >= target).length,
-            meanRelativeQuality: mean(outcomes.map((o) => pick(o).relativeQuality)),
-            meanRelativeCost: mean(outcomes.map((o) => pick(o).relativeCost)),
-          },
-        };
-        if (method === 'bounded-cheapest' && selections.includes('fixed-sequence')) {
-          result.repeats.differsFromBounded = outcomes.filter(
-            (o) => !o.bounded.get(method)!.sameAsFixedSequence,
-          ).length;
-          result.repeats.meanCalibrationCost = mean(
-            outcomes.map((o) => o.bounded.get(method)!.calibrationCost),
-          );
-          result.repeats.meanCalibrationCostBounded = mean(
-            outcomes.map((o) => o.bounded.get('bounded')!.calibrationCost),
-          );
+      throw err;
+    }
+    const outcomes: SplitOutcome[] = [];
+    let calRows = 0;
+    let testRows = 0;
+    for (let r = 0; r < repeats; r++) {
+      const seed = seed0 + r;
+      const [cal, test] = testAll
+        ? [all, testAll]
+        : values.population
+          ? [resample(all, seed), all]
+          : split(all, share, seed);
+      calRows = cal.length;
+      testRows = test.length;
+      const outcome = runSplit(cal, test, {
+        candidates,
+        twoRung,
+        target,
+        confidence,
+        seed,
+        resamples,
+        classifier: !values['no-classifier'],
+        methods,
+        margins,
+        maxRungs,
+        fitShare,
+      });
+      outcomes.push(outcome);
+      outcome.warnings.forEach((w) => warnings.add(`${set}: ${w}`));
+    }
+    process.stderr.write(
+      `${set}: ${repeats} split(s) done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`,
+    );
+    const preRoute = all.every((r) => r.outcomes[twoRung[0]!]!.raw === null);
+    for (const method of [...outcomes[0]!.replayed.keys()]) {
+      const pick = (o: SplitOutcome) => o.replayed.get(method)!;
+      const res: BenchResult = {
+        set,
+        candidates,
+        twoRung,
+        method,
+        ...(method.startsWith(`${PE}+`) ? { margin: margins.find((m) => marginMethod(m) === method) } : {}),
+        target,
+        confidence,
+        calibrationRows: calRows,
+        testRows,
+        preRoute,
+        repeats: {
+          splits: outcomes.length,
+          held: outcomes.filter((o) => pick(o).relativeQuality >= target).length,
+          meanRelativeQuality: mean(outcomes.map((o) => pick(o).relativeQuality)),
+          meanRelativeCost: mean(outcomes.map((o) => pick(o).relativeCost)),
+          meanEscalationRate: mean(outcomes.map((o) => pick(o).escalationRate)),
+          meanSkipRate: mean(outcomes.map((o) => pick(o).skipRate)),
+        },
+      };
+      if (outcomes[0]!.chosen.has(method)) {
+        const counts: Record<string, number> = {};
+        for (const o of outcomes) {
+          const c = o.chosen.get(method)!;
+          counts[c] = (counts[c] ?? 0) + 1;
         }
-        if (selection !== undefined && selection === selections[0]) {
-          // The fitted artefact's: its recommendation, its classifier's router metrics.
-          result.recommendation = first.recommendation;
-          result.classifierAuc = first.classifierAuc;
-          if (first.router) {
-            result.apgr = mean(outcomes.map((o) => o.router!.ours.apgr));
-            result.cpt50 = mean(outcomes.map((o) => o.router!.ours.cpt50));
-            result.cpt80 = mean(outcomes.map((o) => o.router!.ours.cpt80));
-            const avg = (k: 'rules' | 'random') => ({
-              apgr: mean(outcomes.map((o) => o.router![k].apgr)),
-              cpt50: mean(outcomes.map((o) => o.router![k].cpt50)),
-              cpt80: mean(outcomes.map((o) => o.router![k].cpt80)),
-            });
-            result.reference = { rules: avg('rules'), random: avg('random') };
-          }
-        }
-        results.push(result);
+        res.chosen = counts;
       }
+      if (method === LTT && outcomes[0]!.router) {
+        res.router = {};
+        for (const k of Object.keys(outcomes[0]!.router)) {
+          const of = outcomes.map((o) => o.router![k]).filter((x): x is RouterFigures => x !== undefined);
+          res.router[k] = {
+            apgr: mean(of.map((x) => x.apgr)),
+            cpt50: mean(of.map((x) => x.cpt50)),
+            cpt80: mean(of.map((x) => x.cpt80)),
+          };
+        }
+      }
+      results.push(res);
     }
   }
 
@@ -554,72 +594,65 @@ function main(): number {
     process.stdout.write(JSON.stringify(results) + '\n');
     return 0;
   }
-  const p = (x: number | undefined) => (x === undefined ? '-' : fmt(x * 100, 1));
+  const p = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : fmt(x * 100, 1));
   const out: string[] = [];
   out.push(
     `bench/routing ${new Date(started).toISOString()} (${((Date.now() - started) / 1000).toFixed(0)} s); node ${process.version}, ${os.cpus().length} cores`,
-    `target ${p(target)}% of the large model's accuracy, bound at ${p(confidence)}% confidence; ` +
+    `target ${p(target)}% of the reference's accuracy (the family's largest model), confidence ${p(confidence)}%; ` +
       (testFiles.length > 0
         ? 'calibrated on --train, replayed on --test'
-        : `each set split ${p(share)}% calibration / ${p(1 - share)}% test, seeds ${seed0}..${seed0 + repeats - 1}`),
-    'figures on the test part of the first split; held = splits where the test part kept the target',
+        : values.population
+          ? `each set as the population: calibrated on a sample drawn from it with replacement (its size), measured on the whole set, seeds ${seed0}..${seed0 + repeats - 1}`
+          : `each set split ${p(share)}% calibration / ${p(1 - share)}% test, seeds ${seed0}..${seed0 + repeats - 1}`) +
+      `; ltt fits on ${p(fitShare)}% of the calibration part, ladders up to ${maxRungs} rungs`,
+    'held = splits where the test part kept the target; figures are means over the splits, relative to the reference alone',
     '',
   );
   const header = [
     'set',
     'method',
     'cal/test',
+    'held',
     'rel quality %',
     'rel cost %',
     'escalated %',
     'skipped %',
-    'held',
-    `held (${repeats})`,
-    'mean cost %',
-    'APGR',
-    'CPT50',
-    'CPT80',
+    'chosen (splits)',
   ];
   const rows = results.map((r, k) => [
     k === 0 || results[k - 1]!.set !== r.set ? r.set : '',
     r.method,
     `${r.calibrationRows}/${r.testRows}`,
-    p(r.relativeQuality),
-    p(r.relativeCost),
-    p(r.escalationRate),
-    p(r.skipRate),
-    r.targetHeld ? 'yes' : 'no',
     `${r.repeats.held}/${r.repeats.splits}`,
+    p(r.repeats.meanRelativeQuality),
     p(r.repeats.meanRelativeCost),
-    r.apgr === undefined ? '-' : fmt(r.apgr, 3),
-    r.cpt50 === undefined ? '-' : fmt(r.cpt50, 3),
-    r.cpt80 === undefined ? '-' : fmt(r.cpt80, 3),
+    p(r.repeats.meanEscalationRate),
+    p(r.repeats.meanSkipRate),
+    r.chosen
+      ? Object.entries(r.chosen)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 3)
+          .map(([c, n]) => `${shortLadder(c)} (${n})`)
+          .join(', ')
+      : '',
   ]);
   out.push(formatTable(header, rows, 2));
   out.push('', ...summaryLines(results, p));
-  const refs = results.filter((r) => r.reference);
+  const refs = results.filter((r) => r.router);
   if (refs.length > 0) {
     out.push('', 'pre-route scores on the RouteLLM-shaped sets (test part; mean over splits):');
     out.push(
       formatTable(
         ['set', 'router', 'APGR', 'CPT50', 'CPT80'],
-        refs.flatMap((r) => [
-          [r.set, 'classifier', fmt(r.apgr, 3), fmt(r.cpt50, 3), fmt(r.cpt80, 3)],
-          [
-            '',
-            'rules-v1',
-            fmt(r.reference!.rules.apgr, 3),
-            fmt(r.reference!.rules.cpt50, 3),
-            fmt(r.reference!.rules.cpt80, 3),
-          ],
-          [
-            '',
-            'random',
-            fmt(r.reference!.random.apgr, 3),
-            fmt(r.reference!.random.cpt50, 3),
-            fmt(r.reference!.random.cpt80, 3),
-          ],
-        ]),
+        refs.flatMap((r) =>
+          Object.entries(r.router!).map(([name, x], k) => [
+            k === 0 ? r.set : '',
+            name,
+            fmt(x.apgr, 3),
+            fmt(x.cpt50, 3),
+            fmt(x.cpt80, 3),
+          ]),
+        ),
         2,
       ),
     );
@@ -629,81 +662,44 @@ function main(): number {
   return 0;
 }
 
-/**
- * The summary: per ladder shape (and, where a shape mixes them, per kind of set: confidence
- * thresholds or pre-route only), per method, the splits on which the target held and the mean
- * relative cost (mean over the sets of the mean over the splits).
- */
+/** `llama3.1-8b>llama3.1-405b` -> `3.1-8b>3.1-405b`, for the table. */
+function shortLadder(s: string): string {
+  return s.replace(/llama|qwen2\.5-|-instruct|-coder|-preview/g, '');
+}
+
+/** Per kind of set (confidence thresholds: cascades; pre-route only: RouteLLM), per method: held and mean cost. */
 function summaryLines(results: BenchResult[], p: (x: number | undefined) => string): string[] {
   const methods = [...new Set(results.map((r) => r.method))];
-  const shape = (r: BenchResult) => `${r.ladder.length} rungs`;
-  const groups: { label: string; rs: BenchResult[] }[] = [];
-  for (const s of [...new Set(results.map(shape))]) {
-    const rs = results.filter((r) => shape(r) === s);
-    groups.push({ label: `${s}, all sets`, rs });
-    const kinds = [
-      { label: `${s}, confidence thresholds`, rs: rs.filter((r) => !r.preRoute) },
-      { label: `${s}, pre-route only`, rs: rs.filter((r) => r.preRoute) },
-    ];
-    if (kinds.every((k) => k.rs.length > 0)) groups.push(...kinds);
-  }
-  const held = (rs: BenchResult[]) => rs.reduce((s, r) => s + r.repeats.held, 0);
-  const total = (rs: BenchResult[]) => rs.reduce((s, r) => s + r.repeats.splits, 0);
+  const groups = [
+    { label: 'cascades sets (confidences)', rs: results.filter((r) => !r.preRoute) },
+    { label: 'RouteLLM sets (pre-route only)', rs: results.filter((r) => r.preRoute) },
+  ].filter((g) => g.rs.length > 0);
   const rows: string[][] = [];
-  const lines: string[] = [];
   for (const g of groups) {
     methods.forEach((method, k) => {
       const rs = g.rs.filter((r) => r.method === method);
+      if (rs.length === 0) return;
+      const held = rs.reduce((s, r) => s + r.repeats.held, 0);
+      const total = rs.reduce((s, r) => s + r.repeats.splits, 0);
       rows.push([
         k === 0 ? g.label : '',
         method,
-        String(new Set(rs.map((r) => r.set)).size),
-        `${rs.filter((r) => r.targetHeld).length}/${rs.length}`,
-        `${held(rs)}/${total(rs)}`,
-        p(held(rs) / total(rs)),
+        String(rs.length),
+        `${held}/${total}`,
+        p(held / total),
+        `${rs.filter((r) => r.repeats.held / r.repeats.splits >= 0.95).length}/${rs.length}`,
         p(mean(rs.map((r) => r.repeats.meanRelativeQuality))),
         p(mean(rs.map((r) => r.repeats.meanRelativeCost))),
       ]);
     });
-    // Like for like: the cheapest point-estimate variant that held at least as often as each
-    // bounded method.
-    const of = (m: string) => g.rs.filter((r) => r.method === m);
-    for (const b of methods.filter((m) => m.startsWith('bounded'))) {
-      const hb = held(of(b));
-      const rivals = methods
-        .filter((m) => m.startsWith('point-estimate') && held(of(m)) >= hb)
-        .sort(
-          (x, y) =>
-            mean(of(x).map((r) => r.repeats.meanRelativeCost)) -
-            mean(of(y).map((r) => r.repeats.meanRelativeCost)),
-        );
-      const cost = (m: string) => p(mean(of(m).map((r) => r.repeats.meanRelativeCost)));
-      lines.push(
-        `${g.label}: ${b} held ${hb}/${total(of(b))} at ${cost(b)}%; ` +
-          (rivals[0]
-            ? `cheapest point estimate holding as often: ${rivals[0]} ${held(of(rivals[0]))}/${total(of(rivals[0]))} at ${cost(rivals[0])}%`
-            : 'no point-estimate variant held as often'),
-      );
-    }
-    const cheapest = of('bounded-cheapest');
-    if (cheapest.length > 0 && cheapest[0]!.repeats.differsFromBounded !== undefined) {
-      const differs = cheapest.reduce((s, r) => s + (r.repeats.differsFromBounded ?? 0), 0);
-      lines.push(
-        `${g.label}: bounded-cheapest chose another policy than bounded on ${differs}/${total(cheapest)} splits; ` +
-          `mean relative cost on the calibration part ${p(mean(cheapest.map((r) => r.repeats.meanCalibrationCost!)))}% ` +
-          `against ${p(mean(cheapest.map((r) => r.repeats.meanCalibrationCostBounded!)))}%`,
-      );
-    }
   }
   return [
-    'summary: held = splits where the test part kept the target (first split: sets); mean quality and cost = mean over the sets of the mean over the splits',
+    'summary: held = splits where the test part kept the target; sets >= 95% = sets held on at least 95% of their splits; mean quality and cost = mean over the sets of the mean over the splits',
     formatTable(
-      ['ladder', 'method', 'sets', 'held (first)', 'held (all)', 'held %', 'mean quality %', 'mean cost %'],
+      ['sets', 'method', 'n', 'held', 'held %', 'sets >= 95%', 'mean quality %', 'mean cost %'],
       rows,
       2,
     ),
-    '',
-    ...lines,
   ];
 }
 

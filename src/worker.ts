@@ -180,7 +180,11 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
       provider: withEndpointStats(provider),
       // Lean calls journal their executions in the ledger, so a re-run after a crash is on the record.
       journal: ledger
-        ? { begin: ledger.beginCall.bind(ledger), end: ledger.endCall.bind(ledger) }
+        ? {
+            begin: ledger.beginCall.bind(ledger),
+            end: ledger.endCall.bind(ledger),
+            peek: ledger.peekCall.bind(ledger),
+          }
         : undefined,
       pricing: (id) => (Object.hasOwn(current().models, id) ? current().models[id]!.pricing : undefined),
     });

@@ -60,6 +60,9 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
   ctx.trace.calls.push(record);
   const maxAttempts = policy.limits.maxAttemptsPerRung;
   let previous: AttemptRecord | undefined;
+  // A durable attempt whose activity timed out in Temporal (its worker lost): the next attempt
+  // reads from the call journal what it used, which replaces the timeout's $0 (new snapshots only).
+  let timedOut: { activityId: string; attempt: AttemptRecord } | null = null;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
     if (spentUsd(ctx) >= policy.limits.maxSpendUsd) {
       return {
@@ -92,6 +95,7 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
       // Lean only (durable snapshots never set these): steps folded into this local activity.
       ...(ctx.pendingClassify ? { classify: ctx.pendingClassify } : {}),
       ...(spec.check ? { check: spec.check } : {}),
+      ...(timedOut ? { priorActivityId: timedOut.activityId } : {}),
     };
     const summary =
       `${spec.purpose} rung ${spec.rung + 1}/${policy.rungs.length} ${spec.model.model} attempt ${attempt}` +
@@ -99,6 +103,7 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
     try {
       const result = await executeCall(ctx, spec.model, input, summary, remaining);
       if (result.decision) applyDecision(ctx, result.decision);
+      if (result.priorLost && timedOut) priceTimedOut(timedOut.attempt, result.priorLost);
       if (result.earlier) recordLost(record, result.earlier);
       record.attempts.push({
         attempt: record.attempts.length + 1,
@@ -115,6 +120,7 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
     } catch (err) {
       const details = failureDetails(err);
       if (details.decision) applyDecision(ctx, details.decision);
+      if (details.priorLost && timedOut) priceTimedOut(timedOut.attempt, details.priorLost);
       if (details.earlier) recordLost(record, details.earlier);
       previous = {
         attempt: record.attempts.length + 1,
@@ -129,6 +135,13 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
         ...(details.endpoint !== undefined ? { endpoint: details.endpoint } : {}),
       };
       record.attempts.push(previous);
+      timedOut =
+        policy.execution !== undefined &&
+        err instanceof ActivityFailure &&
+        err.cause instanceof TimeoutFailure &&
+        err.activityId !== undefined
+          ? { activityId: err.activityId, attempt: previous }
+          : null;
       if (details.errorClass === 'config_error') {
         log.error('model endpoint refused our credentials (config_error): fix the key or permissions', {
           model: spec.model.model,
@@ -185,6 +198,19 @@ function recordLost(record: CallRecord, earlier: NonNullable<CallModelResult['ea
       ? 'the worker running this call died before it returned; cost estimated from the input tokens'
       : 'the call returned, but the worker died before the workflow recorded it',
   });
+}
+
+/**
+ * A durable attempt that timed out because its worker was lost (heartbeat timeout) may have been
+ * paid for: the call journal says what it used (exact if it returned, else its input tokens),
+ * and the attempt keeps its `timeout` class with that cost, marked estimated when it is one.
+ */
+function priceTimedOut(attempt: AttemptRecord, used: NonNullable<CallModelResult['priorLost']>): void {
+  attempt.tokensIn = used.tokensIn;
+  attempt.tokensOut = used.tokensOut;
+  attempt.costUsd = used.costUsd;
+  attempt.latencyMs = used.latencyMs;
+  if (used.estimated) attempt.estimated = true;
 }
 
 /**

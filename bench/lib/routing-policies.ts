@@ -1,20 +1,15 @@
 /**
- * bench/routing's extra policies, fitted on the same calibration rows as `cascade calibrate`'s
- * search (src/router/calibration/search.ts) and replayed through the same decision code:
+ * bench/routing's point-estimate policies, fitted on the same calibration rows and maps as the
+ * earlier bounded search (bench/lib/legacy-bounded.ts) and replayed through the same decision code:
  *
- *   point-estimate+m   the point-estimate baseline with the practitioner's safety margin: one
- *                      threshold shared by every checking rung, no classifier, tuned so that the
- *                      POINT ESTIMATE of relative quality reaches target + m (m = 0 is the
- *                      search's own baseline, which the bench checks it reproduces);
- *   bounded-cheapest   the bounded search with `selection: 'cheapest-bounded'` (the cheapest of
- *                      all candidates whose bound clears) beside the default fixed-sequence walk.
- *
- * Both need the calibration rows exactly as fit.ts hands them to the search (out-of-fold
- * classifier predictions, only for rungs whose head clears fit.ts's AUC floor): searchRowsOf.
+ *   point-estimate     the usual practice: one threshold shared by every checking rung, no
+ *                      classifier, tuned so that the POINT ESTIMATE of relative quality reaches the
+ *                      target (the earlier search's own baseline, which the bench checks it
+ *                      reproduces);
+ *   point-estimate+m   the same with the practitioner's safety margin: tuned to target + m.
  */
 import { quantileOf } from '../../src/router/calibration/bootstrap';
-import type { FitResult, LabelledRow } from '../../src/router/calibration/fit';
-import { type PolicyChoice, searchPolicy } from '../../src/router/calibration/search';
+import type { PolicyChoice } from '../../src/router/calibration/search';
 import {
   calibratedOf,
   type ReplayRow,
@@ -22,25 +17,6 @@ import {
   type RungPolicy,
 } from '../../src/router/calibration/simulate';
 import type { RungSkip } from '../../src/router/rung-decision';
-
-/** fit.ts's default `minSkipAuc`: a rung gets skip points only when its head reaches this AUC. */
-const MIN_SKIP_AUC = 0.6;
-
-/** The calibration rows as fit.ts passes them to searchPolicy. */
-export function searchRowsOf(
-  fit: FitResult,
-  rows: readonly LabelledRow[],
-  ladder: readonly string[],
-): ReplayRow[] {
-  const clf = fit.classifier;
-  const skippable = new Set(
-    ladder.filter((m) => (clf?.model.heads[m]?.report.heldOut.auc ?? 0) >= MIN_SKIP_AUC),
-  );
-  return rows.map((r, j) => ({
-    outcomes: ladder.map((m) => r.outcomes[m]!),
-    predicted: ladder.map((m) => (skippable.has(m) ? (clf?.outOfFold[m]?.[j] ?? null) : null)),
-  }));
-}
 
 /** search.ts's grid: `count` quantiles of the values, deduplicated, ascending. */
 function quantileGrid(values: readonly number[], count: number): number[] {
@@ -148,36 +124,6 @@ export function pointEstimateChoices(
 /** Whether two policy choices are the same thresholds and skip rules. */
 export function sameChoice(a: PolicyChoice, b: PolicyChoice): boolean {
   return JSON.stringify([a.thresholds, a.skips]) === JSON.stringify([b.thresholds, b.skips]);
-}
-
-/** The bounded search re-run on the fit's own rows and maps, with another selection rule. */
-export function boundedChoice(
-  fit: FitResult,
-  rows: readonly ReplayRow[],
-  opts: {
-    target: number;
-    confidence: number;
-    seed: number;
-    resamples: number;
-    selection: 'fixed-sequence' | 'cheapest-bounded';
-  },
-): { choice: PolicyChoice; calibrationCost: number; lowerBound: number } {
-  const useClassifier = rows.some((r) => r.predicted.some((p) => p !== null && p !== undefined));
-  const s = searchPolicy({
-    rungs: fit.policy,
-    rows,
-    target: opts.target,
-    confidence: opts.confidence,
-    resamples: opts.resamples,
-    seed: opts.seed,
-    useClassifier,
-    selection: opts.selection,
-  });
-  return {
-    choice: { thresholds: s.chosen.thresholds, skips: s.chosen.skips },
-    calibrationCost: s.chosen.relativeCost,
-    lowerBound: s.chosen.lowerBound,
-  };
 }
 
 /** A fit's rung policies with another choice of thresholds and skips (what replay runs). */

@@ -291,6 +291,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     );
     const workers: RunningWorkers = await startWorkers({
       config: config.config,
+      calibrations: config.calibrations,
       address: opts.temporal.address,
       namespace: opts.temporal.namespace,
       workflowBundlePath: opts.temporal.workflowBundlePath,

@@ -8,10 +8,10 @@
  * computed.
  */
 import { fitCascadeCalibration, type FitResult, type LabelledRow } from '../router/calibration/fit';
-import { quantileOf } from '../router/calibration/bootstrap';
+import { PairedBootstrap, percentileInterval } from '../router/calibration/bootstrap';
 import { CONFIDENCE_KIND_SOURCES } from '../router/calibration/artefact';
+import { qualityLowerBound, thinningUniforms } from '../router/calibration/guarantee';
 import { calibrate } from '../router/confidence';
-import { seededRandom } from '../router/random';
 import type { LoadtestResult } from '../loadtest/types';
 import type { ModelEvidence, TaskEvidence } from './evidence';
 
@@ -22,7 +22,9 @@ export interface AdviseOptions {
   /** Router engineering + operating cost per month (whole deployment); absent: the field report's band. */
   routerCostUsdMonth?: number;
   target: number;
+  /** 1 - delta of the guarantee (`cascade calibrate`'s); split in two when a schema adds the direct-small route. */
   confidence: number;
+  /** Resamples of the descriptive savings intervals. */
   resamples?: number;
   seed?: number;
   classifier?: boolean;
@@ -131,10 +133,13 @@ export function auc(scores: readonly number[], positive: readonly boolean[]): nu
 }
 
 /**
- * A policy that serves small or large per row by a fixed rule, with its percentile-bootstrap lower
- * bound of relative quality (resampling whole rows, as the calibration search does).
+ * A fixed rule that serves small or large per row (small alone; small when its answer is
+ * schema-valid, else large), weighed on every labelled row: a single hypothesis fixed before the
+ * rows were looked at, so the exact test of the guarantee (src/router/calibration/guarantee.ts)
+ * applies to all of them without a split. `lowerBound` is its exact one-sided lower confidence
+ * bound of relative quality; the savings interval is a descriptive percentile bootstrap.
  */
-export function bootstrapPolicy(
+export function fixedRulePolicy(
   rows: readonly LabelledRow[],
   small: string,
   large: string,
@@ -143,44 +148,27 @@ export function bootstrapPolicy(
 ): PolicyFigures | null {
   const n = rows.length;
   if (n === 0) return null;
-  const right = (i: number) =>
-    (servesSmall(i) ? rows[i]!.outcomes[small]! : rows[i]!.outcomes[large]!).correct;
-  const cost = (i: number) =>
+  const ref = Uint8Array.from(rows, (r) => (r.outcomes[large]!.correct ? 1 : 0));
+  const served = Uint8Array.from(rows, (r, i) =>
+    (servesSmall(i) ? r.outcomes[small]! : r.outcomes[large]!).correct ? 1 : 0,
+  );
+  const cost = Float64Array.from(rows, (r, i) =>
     servesSmall(i)
-      ? rows[i]!.outcomes[small]!.answerCostUsd
-      : rows[i]!.outcomes[small]!.answerCostUsd + rows[i]!.outcomes[large]!.answerCostUsd;
-  const figures = (idx: readonly number[]) => {
-    let served = 0;
-    let largeRight = 0;
-    let c = 0;
-    let lc = 0;
-    for (const i of idx) {
-      if (right(i)) served++;
-      if (rows[i]!.outcomes[large]!.correct) largeRight++;
-      c += cost(i);
-      lc += rows[i]!.outcomes[large]!.answerCostUsd;
-    }
-    return { q: largeRight ? served / largeRight : served ? Infinity : 1, c: lc ? c / lc : 1 };
-  };
-  const all = Array.from({ length: n }, (_, i) => i);
-  const point = figures(all);
-  const rnd = seededRandom(opts.seed);
-  const qs: number[] = [];
-  const cs: number[] = [];
-  for (let r = 0; r < opts.resamples; r++) {
-    const idx = all.map(() => Math.floor(rnd() * n));
-    const f = figures(idx);
-    qs.push(f.q);
-    cs.push(f.c);
-  }
-  qs.sort((a, b) => a - b);
-  cs.sort((a, b) => a - b);
-  const alpha = 1 - opts.confidence;
+      ? r.outcomes[small]!.answerCostUsd
+      : r.outcomes[small]!.answerCostUsd + r.outcomes[large]!.answerCostUsd,
+  );
+  const refCost = Float64Array.from(rows, (r) => r.outcomes[large]!.answerCostUsd);
+  const sum = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0);
+  const refRight = sum(ref);
+  const boot = new PairedBootstrap(n, opts.resamples, opts.seed);
+  const refCostSums = boot.sums(refCost);
+  const savings = boot.sums(cost).map((c, b) => 1 - c / refCostSums[b]!);
+  const [lo, hi] = percentileInterval(savings, 2 * opts.confidence - 1);
   return {
-    relativeQuality: point.q,
-    lowerBound: quantileOf(qs, alpha),
-    relativeCost: point.c,
-    savingsInterval: [1 - quantileOf(cs, 1 - alpha / 2), 1 - quantileOf(cs, alpha / 2)],
+    relativeQuality: refRight ? sum(served) / refRight : sum(served) ? Infinity : 1,
+    lowerBound: qualityLowerBound(ref, served, thinningUniforms(n, opts.seed), opts.confidence),
+    relativeCost: sum(refCost) ? sum(cost) / sum(refCost) : 1,
+    savingsInterval: [lo, hi],
   };
 }
 
@@ -200,47 +188,67 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
   const staticLargeUsdMonth = requestsPerMonth * largeM.meanCostUsd;
   const staticSmallUsdMonth = requestsPerMonth * smallM.meanCostUsd;
 
-  // (b) labelled data: the calibration search with its guarantee.
+  // (b) labelled data: `cascade calibrate --candidates`'s own fit and guarantee
+  // (src/router/calibration/fit.ts): the ladder (any cheapest-first subset of the labelled models,
+  // one cheaper model alone included), thresholds and skip points, or "do not route". On the rows
+  // labelled for every model when there are enough of them, else small and large only. With a
+  // schema, direct-small is a second route weighed against the calibrated one: each is then held
+  // at half the error (Bonferroni), so the one recommended keeps the stated confidence.
+  const schema = ev.responseSchema !== null;
+  const delta = 1 - opts.confidence;
+  const routeConfidence = schema ? 1 - delta / 2 : opts.confidence;
   const labelledOk = rows.length >= 2 && rows.some((r) => r.outcomes[large]!.correct);
+  const everyModel = ev.candidates.length > 2 && ev.candidateRows.length >= Math.max(4, 0.8 * rows.length);
+  const models = everyModel ? ev.candidates : [small, large];
+  const fitRows = everyModel ? ev.candidateRows : rows;
   let fit: FitResult | null = null;
   let fitError: string | null = null;
   const smallRight = rows.filter((r) => r.outcomes[small]!.correct).length;
-  if (labelledOk && smallRight > 0 && smallRight < rows.length) {
+  if (labelledOk && fitRows.length >= 4 && (everyModel || (smallRight > 0 && smallRight < rows.length))) {
     try {
-      fit = fitCascadeCalibration(rows, {
-        ladder: [small, large],
+      fit = fitCascadeCalibration(fitRows, {
+        candidates: models,
         target: opts.target,
-        confidence: opts.confidence,
+        confidence: routeConfidence,
         resamples,
         seed,
-        classifier: opts.classifier !== false && rows.every((r) => r.messages.length > 0),
+        classifier: opts.classifier !== false && fitRows.every((r) => r.messages.length > 0),
       });
     } catch (err) {
       fitError = (err as Error).message;
     }
   }
-  const bootOpts = { confidence: opts.confidence, resamples, seed };
-  const smallAlone = labelledOk ? bootstrapPolicy(rows, small, large, () => true, bootOpts) : null;
-  // The dearest model is not always the best: a cheaper one may match it on its own (in
-  // ../shared/data qwen2.5-72b beats gpt-4o on MMLU). The cheapest model whose static bound clears
-  // the target is then the answer, whatever the ladder's small rung is.
-  const staticAlternative = labelledOk
-    ? cheapestStaticKeeping(ev.staticRows, ev.models, large, opts.target, bootOpts)
-    : null;
+  const ruleOpts = { confidence: routeConfidence, resamples, seed };
+  const smallAlone = labelledOk ? fixedRulePolicy(rows, small, large, () => true, ruleOpts) : null;
+  const rec0 = fit?.artefact.recommendation ?? null;
   const chosen = fit?.artefact.chosen ?? null;
-  const cascadeSaves =
-    fit !== null && fit.artefact.recommendation.route === 'cascade' && chosen!.relativeCost < 1;
-  const chosenFig = chosen
-    ? {
-        relativeQuality: chosen.relativeQuality,
-        lowerBound: chosen.lowerBound ?? NaN,
-        relativeCost: chosen.relativeCost,
-        savingsInterval: chosen.intervals.savings,
-        escalationRate: chosen.escalationRate,
-        escalationInterval: chosen.intervals.escalationRate,
-        boundWidth: chosen.relativeQuality - (chosen.lowerBound ?? NaN),
-      }
-    : null;
+  const cascadeSaves = rec0?.route === 'cascade' && chosen !== null && chosen.relativeCost < 1;
+  // A cheaper model alone, guaranteed by the same test (the dearest model is not always the best:
+  // in ../shared/data qwen2.5-72b beats gpt-4o on MMLU).
+  const staticAlternative =
+    fit && rec0?.route === 'static' && rec0.model !== null && rec0.model !== large
+      ? {
+          model: rec0.model,
+          figures: {
+            relativeQuality: chosen!.relativeQuality,
+            lowerBound: chosen!.lowerBound ?? NaN,
+            relativeCost: chosen!.relativeCost,
+            savingsInterval: chosen!.intervals.savings,
+          } satisfies PolicyFigures,
+        }
+      : null;
+  const chosenFig =
+    chosen && fit?.selection.chosen
+      ? {
+          relativeQuality: chosen.relativeQuality,
+          lowerBound: chosen.lowerBound ?? NaN,
+          relativeCost: chosen.relativeCost,
+          savingsInterval: chosen.intervals.savings,
+          escalationRate: chosen.escalationRate,
+          escalationInterval: chosen.intervals.escalationRate,
+          boundWidth: chosen.relativeQuality - (chosen.lowerBound ?? NaN),
+        }
+      : null;
   const pointEstimate = fit
     ? {
         relativeQuality: fit.artefact.baseline.relativeQuality,
@@ -251,8 +259,10 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
     pointEstimate !== null &&
     pointEstimate.relativeQuality >= opts.target &&
     pointEstimate.relativeCost < 0.97;
-  const enough =
-    labelledOk && (cascadeSaves || !estimateSaves || (smallAlone?.lowerBound ?? 0) >= opts.target);
+  const guaranteedStatic = staticAlternative !== null;
+  const enough = labelledOk && (cascadeSaves || guaranteedStatic || !estimateSaves);
+  const testRows = fit?.artefact.split.testRows ?? 0;
+  const ladderText = fit ? fit.artefact.ladder.join(' -> ') : `${small} -> ${large}`;
   const labelledNote = !labelledOk
     ? 'no reference labels for both models: the quality of the small model is unknown; collect labels (a judge, user feedback, an eval set) before fitting a router'
     : fitError
@@ -260,15 +270,17 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
       : fit === null
         ? `the small model is ${smallRight === 0 ? 'never' : 'always'} right on these rows: nothing to calibrate`
         : cascadeSaves
-          ? `${rows.length} labelled rows are enough: a cascade at ${pct(chosen!.relativeCost)} of the large model's cost keeps ${pct(opts.target)} of its quality with ${pct(opts.confidence)} confidence (bound ${pct(chosen!.lowerBound)}, ${pp(chosenFig!.boundWidth)} below the estimate)`
-          : estimateSaves
-            ? `not enough to route with the guarantee: the point estimate finds a policy at ${pct(pointEstimate!.relativeCost)} cost, but with ${rows.length} rows its bound cannot confirm ${pct(opts.target)} at ${pct(opts.confidence)}; more labelled rows narrow the bound`
-            : `no routing policy saves money at the target even on the point estimate (${rows.length} rows): more data would not change the answer`;
+          ? `${fitRows.length} labelled rows are enough: the ladder ${ladderText} at ${pct(chosen!.relativeCost)} of the large model's cost keeps ${pct(opts.target)} of its quality with ${pct(routeConfidence)} confidence (exact bound ${pct(chosen!.lowerBound)} on ${testRows} held-out rows, ${pp(chosenFig!.boundWidth)} below the estimate)`
+          : guaranteedStatic
+            ? `${fitRows.length} labelled rows are enough: ${staticAlternative!.model} alone keeps ${pct(opts.target)} of the large model's quality with ${pct(routeConfidence)} confidence (exact bound ${pct(staticAlternative!.figures.lowerBound)})`
+            : estimateSaves
+              ? `not enough to route with the guarantee: the point estimate finds a policy at ${pct(pointEstimate!.relativeCost)} cost, but ${testRows} held-out rows cannot confirm ${pct(opts.target)} at ${pct(routeConfidence)} (with no losses a test needs about ${Math.ceil(Math.log(1 / (1 - routeConfidence)) / -Math.log(opts.target))} rows both models answer right); more labelled rows would`
+              : `no routing policy saves money at the target even on the point estimate (${fitRows.length} rows): more data would not change the answer`;
 
   // (c) bimodality.
   let borderline: number | null = null;
   let confidenceAuc: number | null = null;
-  const map = fit?.maps[0] ?? null;
+  const map = fit?.maps[fit.models.indexOf(small)] ?? null;
   const kind = rows[0]?.outcomes[small]?.kind ?? null;
   if (rows.length && rows.every((r) => r.outcomes[small]!.raw !== null)) {
     const raws = rows.map((r) => r.outcomes[small]!.raw!);
@@ -286,7 +298,7 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
   const smallAsGood = share((r) => r.outcomes[small]!.correct || !r.outcomes[large]!.correct);
   const smallFails = share((r) => !r.outcomes[small]!.correct && r.outcomes[large]!.correct);
   const bothWrong = share((r) => !r.outcomes[small]!.correct && !r.outcomes[large]!.correct);
-  const smallKeeps = smallAlone !== null && smallAlone.lowerBound >= opts.target;
+  const smallKeeps = staticAlternative?.model === small;
   const bimodalVerdict: TaskAdvice['bimodality']['verdict'] = !labelledOk
     ? 'unknown'
     : smallKeeps
@@ -298,7 +310,7 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
     bimodalVerdict === 'unknown'
       ? `no labels: the small model agrees with the large one on ${pct(smallM.agreementWithLarge)} of requests (agreement is not correctness)`
       : bimodalVerdict === 'everything-small'
-        ? `the small model alone keeps the target (bound ${pct(smallAlone!.lowerBound)}): no router needed, route everything small`
+        ? `the small model alone keeps the target (exact bound ${pct(staticAlternative!.figures.lowerBound)}): no router needed, route everything small`
         : bimodalVerdict === 'bimodal'
           ? `separable: the small model is as good on ${pct(smallAsGood)}, fails on ${pct(smallFails)}, and its confidence tells them apart (AUC ${num(confidenceAuc)})`
           : `not separable enough to route: small fails on ${pct(smallFails)}` +
@@ -307,11 +319,10 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
             `: route everything large`;
 
   // (d) structural validation.
-  const schema = ev.responseSchema !== null;
   const validFlags = ev.smallSchemaValid;
   const directSmall =
     schema && labelledOk && validFlags.length === rows.length && validFlags.every((v) => v !== null)
-      ? bootstrapPolicy(rows, small, large, (i) => validFlags[i] === true, bootOpts)
+      ? fixedRulePolicy(rows, small, large, (i) => validFlags[i] === true, ruleOpts)
       : null;
   const directClears =
     directSmall !== null && directSmall.lowerBound >= opts.target && directSmall.relativeCost < 1;
@@ -319,7 +330,7 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
     ? 'no response schema configured for this task: structural validation is not available, quality must come from confidence or labels'
     : `schema configured; valid answers: ${ev.models.map((m) => `${m.model} ${pct(m.schemaValidRate)}`).join(', ')}` +
       (directSmall
-        ? `; serving the small model when its answer is valid (direct-small) keeps ${pct(directSmall.relativeQuality)} (bound ${pct(directSmall.lowerBound)}) at ${pct(directSmall.relativeCost)} cost`
+        ? `; serving the small model when its answer is valid (direct-small) keeps ${pct(directSmall.relativeQuality)} (exact bound ${pct(directSmall.lowerBound)} at ${pct(routeConfidence)}) at ${pct(directSmall.relativeCost)} cost`
         : '');
 
   // (e) latency under load.
@@ -362,7 +373,7 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
       fig: chosenFig,
       // classify + check markers, one more call when escalated, the self-check call when checked.
       extraActions: 2 + chosen!.escalationRate + (selfCheck ? 1 - chosen!.skipRate : 0),
-      reason: `a calibrated cascade ${small} -> ${large} keeps ${pct(chosen!.relativeQuality)} of the large model's quality (bound ${pct(chosen!.lowerBound)} >= ${pct(opts.target)} at ${pct(opts.confidence)}) at ${pct(chosen!.relativeCost)} of its cost, escalating ${pct(chosen!.escalationRate)}`,
+      reason: `a calibrated cascade ${ladderText} keeps ${pct(chosen!.relativeQuality)} of the large model's quality on held-out rows (guaranteed >= ${pct(opts.target)} with ${pct(routeConfidence)} confidence, exact bound ${pct(chosen!.lowerBound)}) at ${pct(chosen!.relativeCost)} of its cost, escalating ${pct(chosen!.escalationRate)}`,
     });
   }
   if (directClears) {
@@ -423,7 +434,7 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
   let rec: TaskAdvice['recommendation'];
   const staticSaving = (
     model: string,
-    figures: PolicyFigures | null = model === small ? smallAlone : null,
+    figures: PolicyFigures | null = model === staticAlternative?.model ? staticAlternative.figures : null,
   ) => {
     if (!figures) return { monthlySavingUsd: 0, monthlySavingInterval: [0, 0] as [number, number] };
     return {
@@ -434,25 +445,18 @@ export function adviseTask(ev: TaskEvidence, opts: AdviseOptions, tokenShare: nu
       ] as [number, number],
     };
   };
-  if (smallKeeps) {
-    rec = {
-      kind: 'static-small',
-      model: small,
-      reason: `${small} alone keeps ${pct(smallAlone!.relativeQuality)} of ${large}'s quality (bound ${pct(smallAlone!.lowerBound)} >= ${pct(opts.target)}): no router, route everything small`,
-      ...staticSaving(small),
-      warnings,
-    };
-  } else if (
-    staticAlternative !== null &&
-    (!cascadeSaves || staticAlternative.figures.relativeCost <= chosen!.relativeCost)
-  ) {
+  if (staticAlternative !== null) {
+    // The guarantee's own answer: one cheaper model alone is the cheapest policy it accepts.
     const alt = staticAlternative;
+    const cascadeCost = fit!.selection.tested
+      .filter((t) => t.accepted && t.ladder.length > 1)
+      .reduce((m, t) => Math.min(m, t.test.relativeCost), Infinity);
     rec = {
       kind: 'static-small',
       model: alt.model,
       reason:
-        `${alt.model} alone keeps ${pct(alt.figures.relativeQuality)} of ${large}'s quality (bound ${pct(alt.figures.lowerBound)} >= ${pct(opts.target)}) ` +
-        `at ${pct(alt.figures.relativeCost)} of its cost${cascadeSaves ? `, less than the best cascade's ${pct(chosen!.relativeCost)}` : ''}: no router, serve ${alt.model} statically`,
+        `${alt.model} alone keeps ${pct(alt.figures.relativeQuality)} of ${large}'s quality on held-out rows (guaranteed >= ${pct(opts.target)} with ${pct(routeConfidence)} confidence, exact bound ${pct(alt.figures.lowerBound)}) ` +
+        `at ${pct(alt.figures.relativeCost)} of its cost${Number.isFinite(cascadeCost) ? `, less than the best cascade's ${pct(cascadeCost)}` : ''}: no router, serve ${alt.model} statically`,
       ...staticSaving(alt.model, alt.figures),
       warnings,
     };
@@ -609,27 +613,4 @@ export function fmtTokens(x: number): string {
       : x >= 1e3
         ? `${(x / 1e3).toFixed(1)}k`
         : x.toFixed(0);
-}
-
-/**
- * The cheapest model other than `large` that, served alone, keeps the target relative quality
- * with the stated confidence (the same bootstrap bound as the cascade's), or null.
- */
-function cheapestStaticKeeping(
-  rows: readonly LabelledRow[],
-  models: readonly ModelEvidence[],
-  large: string,
-  target: number,
-  opts: { confidence: number; resamples: number; seed: number },
-): { model: string; figures: PolicyFigures } | null {
-  const candidates = models
-    .filter(
-      (m) => m.model !== large && rows.length > 0 && rows.every((r) => r.outcomes[m.model] !== undefined),
-    )
-    .sort((a, b) => a.meanCostUsd - b.meanCostUsd);
-  for (const m of candidates) {
-    const figures = bootstrapPolicy(rows, m.model, large, () => true, opts);
-    if (figures && figures.lowerBound >= target) return { model: m.model, figures };
-  }
-  return null;
 }

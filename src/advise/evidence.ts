@@ -46,6 +46,14 @@ export interface TaskEvidence {
    * labels for all.
    */
   staticRows: LabelledRow[];
+  /**
+   * Requests with a reference label for every model, each model's outcome with its confidence and
+   * the cost of checking it, cheapest model first as `candidates` lists them (the last is `large`):
+   * what `cascade calibrate --candidates` would calibrate on (the ladder chosen among them). Empty
+   * when the models' outcomes cannot be read that way (then small and large only: `labelled`).
+   */
+  candidateRows: LabelledRow[];
+  candidates: string[];
   /** The task's response schema (configured, or the requests'), null when none. */
   responseSchema: Record<string, unknown> | null;
   /** Per labelled row (same order): was the small model's answer schema-valid (null: no schema). */
@@ -134,6 +142,25 @@ export function evidenceFromProfile(dir: string, opts: EvidenceOptions): TaskEvi
       }
       return { ...m, agreementWithLarge: n ? agree / n : null };
     });
+    type Record0 = (typeof rs)[number];
+    /** A model's outcome on a request; a checking rung's cost includes its self-check call. */
+    const outcome = (r: Record0, checking: boolean) => {
+      const kind = checking ? r.quality.confidenceKind : null;
+      const raw = checking ? r.quality.rawConfidence : null;
+      const price = priceOf(r.model);
+      // A self-check rung pays a second call: the answer re-read plus one token, at the model's price.
+      const check =
+        kind !== null && SELF_CHECK_KINDS.has(kind) && price
+          ? ((r.tokensIn + r.tokensOut + 16) * price.inputPerMTok + price.outputPerMTok) / 1e6
+          : 0;
+      return {
+        correct: r.quality.correct!,
+        raw: raw === null ? null : raw,
+        kind: raw === null ? null : (kind ?? 'answer_logprob'),
+        costUsd: r.costUsd + check,
+        answerCostUsd: r.costUsd,
+      };
+    };
     const labelled: LabelledRow[] = [];
     const smallSchemaValid: (boolean | null)[] = [];
     const sources = new Set<string>();
@@ -142,23 +169,6 @@ export function evidenceFromProfile(dir: string, opts: EvidenceOptions): TaskEvi
       const l = pair.get(large);
       if (!s || !l || s.quality.correct === null || l.quality.correct === null) continue;
       if (s.quality.correctSource) sources.add(s.quality.correctSource);
-      const outcome = (r: typeof s, checking: boolean) => {
-        const kind = checking ? r.quality.confidenceKind : null;
-        const raw = checking ? r.quality.rawConfidence : null;
-        const price = priceOf(r.model);
-        // A self-check rung pays a second call: the answer re-read plus one token, at the model's price.
-        const check =
-          kind !== null && SELF_CHECK_KINDS.has(kind) && price
-            ? ((r.tokensIn + r.tokensOut + 16) * price.inputPerMTok + price.outputPerMTok) / 1e6
-            : 0;
-        return {
-          correct: r.quality.correct!,
-          raw: raw === null ? null : raw,
-          kind: raw === null ? null : (kind ?? 'answer_logprob'),
-          costUsd: r.costUsd + check,
-          answerCostUsd: r.costUsd,
-        };
-      };
       labelled.push({
         file: dir,
         line: s.line,
@@ -168,6 +178,35 @@ export function evidenceFromProfile(dir: string, opts: EvidenceOptions): TaskEvi
         outcomes: { [small]: outcome(s, true), [large]: outcome(l, false) },
       });
       smallSchemaValid.push(s.quality.schemaValid);
+    }
+    const candidates = [
+      ...models0
+        .filter((m) => m.model !== large)
+        .sort((a, b) => a.meanCostUsd - b.meanCostUsd)
+        .map((m) => m.model),
+      large,
+    ];
+    let candidateRows: LabelledRow[] = [];
+    for (const [requestId, pair] of byReq) {
+      const all = candidates.map((m) => pair.get(m));
+      if (all.some((r) => !r || r.quality.correct === null)) continue;
+      candidateRows.push({
+        file: dir,
+        line: all[0]!.line,
+        id: requestId,
+        task,
+        messages: [],
+        outcomes: Object.fromEntries(all.map((r, k) => [r!.model, outcome(r!, k < all.length - 1)])),
+      });
+    }
+    // One calibration per model: every row has its confidence, or none does.
+    if (
+      !candidates.every((m) => {
+        const n = candidateRows.filter((r) => r.outcomes[m]!.raw !== null).length;
+        return n === 0 || n === candidateRows.length;
+      })
+    ) {
+      candidateRows = [];
     }
     const staticRows: LabelledRow[] = [];
     for (const [requestId, pair] of byReq) {
@@ -199,6 +238,8 @@ export function evidenceFromProfile(dir: string, opts: EvidenceOptions): TaskEvi
       large,
       labelled: rows,
       staticRows,
+      candidateRows,
+      candidates,
       labelSource: sources.size ? [...sources].join(', ') : 'none',
       responseSchema: opts.schemas[task] ?? null,
       smallSchemaValid: smallSchemaValid.filter((_, i) => keep[i]),
@@ -332,6 +373,22 @@ export function evidenceFromLabelled(files: string[], opts: EvidenceOptions): Ta
       if (!(err instanceof LabelledDataError)) throw err;
       labelSource = `none usable: ${err.message}`;
     }
+    // Every model with its confidence and costs, as `cascade calibrate --candidates` reads them.
+    const candidates = [
+      ...models0
+        .filter((m) => m.model !== large)
+        .sort((x, y) => x.meanCostUsd - y.meanCostUsd)
+        .map((m) => m.model),
+      large,
+    ];
+    let candidateRows: LabelledRow[] = [];
+    try {
+      candidateRows = readLabelledData([...g.files], candidates, opts.prices).rows.filter(
+        (r) => r.task === g.task,
+      );
+    } catch (err) {
+      if (!(err instanceof LabelledDataError)) throw err;
+    }
     const staticRows: LabelledRow[] = g.rows.flatMap((r, i) =>
       modelNames.every((m) => typeof r.models[m]?.correct === 'boolean')
         ? [
@@ -370,6 +427,8 @@ export function evidenceFromLabelled(files: string[], opts: EvidenceOptions): Ta
       large,
       labelled,
       staticRows,
+      candidateRows,
+      candidates,
       labelSource,
       responseSchema: schema,
       smallSchemaValid,

@@ -103,7 +103,8 @@ export function taskConfig(a: TaskAdvice, calibrationPath: string | null): Recor
       return {
         route: 'cascade',
         calibration: calibrationPath ?? `calibrations/${slug(a.task)}/calibration.json`,
-        rungs: [{ model: a.small }, { model: a.large }],
+        // The ladder the calibration chose (any cheapest-first subset of the labelled models).
+        rungs: (a.fit?.artefact.ladder ?? [a.small, a.large]).map((model) => ({ model })),
       };
     case 'latency-budget':
       return {
@@ -137,7 +138,7 @@ export function formatSnippet(
           .split(', ')
           .join(
             ' ',
-          )} --ladder ${a.small},${a.large} --target ${opts.target} --confidence ${opts.confidence} --out calibrations/${slug(a.task)}`,
+          )} --candidates ${(a.fit?.artefact.candidates ?? [a.small, a.large]).join(',')} --target ${opts.target} --confidence ${a.fit?.artefact.target.confidence ?? opts.confidence} --out calibrations/${slug(a.task)}`,
       );
     }
     if (r.kind === 'rules-route' && !a.structural.schema)

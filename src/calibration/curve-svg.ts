@@ -1,8 +1,10 @@
 /**
  * The cost/quality curve of a calibration as a standalone SVG a person can open in a browser:
- * the frontier of policies found (relative quality against relative cost, point estimates), the
- * lower bounds of the same policies, the target line, the chosen policy, the point-estimate
- * baseline and each model served alone. Hand-written SVG: no dependency, text labels included.
+ * the frontier of policies found (relative quality against relative cost, point estimates; in a
+ * format-2 artefact those of the fit part, with each point's quality on the held-out test part
+ * beside it), the lower bounds of the same policies, the target line, the chosen policy, the
+ * point-estimate baseline and each model served alone. Hand-written SVG: no dependency, text
+ * labels included.
  */
 import type { CalibrationArtefact } from '../router/calibration/artefact';
 
@@ -18,6 +20,8 @@ const pct = (x: number, d = 0) => `${(x * 100).toFixed(d)}%`;
 
 export function renderCurveSvg(a: CalibrationArtefact, title?: string): string {
   const pts = a.curve;
+  const reference = a.format === 2 ? a.candidates[a.candidates.length - 1]! : a.ladder[a.ladder.length - 1]!;
+  const tested = a.format === 2 ? a.curve : [];
   const statics = a.staticOptions;
   const xs = [
     ...pts.map((p) => p.relativeCost),
@@ -41,10 +45,15 @@ export function renderCurveSvg(a: CalibrationArtefact, title?: string): string {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${esc(
-      title ?? `Cost vs quality: ${a.ladder.join(' → ')}`,
+      title ??
+        (a.format === 2 && a.selection === 'subsets'
+          ? `Cost vs quality: ${a.candidates.join(', ')} (chosen: ${a.ladder.join(' → ')})`
+          : `Cost vs quality: ${a.ladder.join(' → ')}`),
     )}</text>`,
     `<text x="${W / 2}" y="40" text-anchor="middle" fill="#555">${esc(
-      `target ${pct(a.target.relativeQuality)} of ${a.ladder[a.ladder.length - 1]}'s accuracy at ${pct(a.target.confidence)} confidence · ${a.training.rows} labelled rows · ${a.version}`,
+      `target ${pct(a.target.relativeQuality)} of ${reference}'s accuracy at ${pct(a.target.confidence)} confidence · ${a.training.rows} labelled rows` +
+        (a.format === 2 ? ` (${a.split.fitRows} fitted, ${a.split.testRows} tested)` : '') +
+        ` · ${a.version}`,
     )}</text>`,
   );
   // Axes, grid and ticks.
@@ -70,8 +79,8 @@ export function renderCurveSvg(a: CalibrationArtefact, title?: string): string {
     );
   }
   out.push(
-    `<text x="${(x0 + W - M.right) / 2}" y="${H - 18}" text-anchor="middle">cost relative to ${esc(a.ladder[a.ladder.length - 1]!)} alone (double costs and self-checks included)</text>`,
-    `<text transform="translate(18 ${(M.top + y0) / 2}) rotate(-90)" text-anchor="middle">accuracy relative to ${esc(a.ladder[a.ladder.length - 1]!)}</text>`,
+    `<text x="${(x0 + W - M.right) / 2}" y="${H - 18}" text-anchor="middle">cost relative to ${esc(reference)} alone (double costs and self-checks included)</text>`,
+    `<text transform="translate(18 ${(M.top + y0) / 2}) rotate(-90)" text-anchor="middle">accuracy relative to ${esc(reference)}</text>`,
   );
   // Target line.
   const ty = py(a.target.relativeQuality);
@@ -97,6 +106,13 @@ export function renderCurveSvg(a: CalibrationArtefact, title?: string): string {
   for (const p of pts) {
     out.push(`<circle cx="${px(p.relativeCost)}" cy="${py(p.relativeQuality)}" r="2.5" fill="#2c7fb8"/>`);
   }
+  // Format 2: each frontier point's quality on the held-out test part (hollow), accepted ones filled.
+  for (const p of tested) {
+    if (!Number.isFinite(p.testRelativeQuality)) continue;
+    out.push(
+      `<circle cx="${px(p.testRelativeCost)}" cy="${py(p.testRelativeQuality)}" r="3" fill="${p.accepted ? '#8e44ad' : 'none'}" stroke="#8e44ad"/>`,
+    );
+  }
   // Single models.
   for (const s of statics) {
     out.push(
@@ -119,7 +135,7 @@ export function renderCurveSvg(a: CalibrationArtefact, title?: string): string {
   );
   // The annotation block, bottom right (the curve rises from bottom left to top right).
   const ax = W - M.right - 10;
-  let ay = y0 - 112;
+  let ay = y0 - (a.format === 2 ? 129 : 112);
   const text = (t: string, attrs = '') => {
     out.push(`<text x="${ax}" y="${ay}" text-anchor="end" ${attrs}>${esc(t)}</text>`);
     ay += 17;
@@ -143,11 +159,19 @@ export function renderCurveSvg(a: CalibrationArtefact, title?: string): string {
   out.push(
     `<line x1="${ax - 190}" y1="${ay - 4}" x2="${ax - 165}" y2="${ay - 4}" stroke="#2c7fb8" stroke-width="2"/>`,
   );
-  text('frontier (point estimates)');
+  text(a.format === 2 ? 'fit-part frontier (point estimates)' : 'frontier (point estimates)');
   out.push(
     `<line x1="${ax - 190}" y1="${ay - 4}" x2="${ax - 165}" y2="${ay - 4}" stroke="#2c7fb8" stroke-dasharray="4 3"/>`,
   );
-  text(`its ${pct(a.target.confidence)} lower bound`);
+  text(
+    a.format === 2
+      ? `exact ${pct(a.target.confidence)} lower bound on the test part`
+      : `its ${pct(a.target.confidence)} lower bound`,
+  );
+  if (a.format === 2) {
+    out.push(`<circle cx="${ax - 177}" cy="${ay - 4}" r="3" fill="none" stroke="#8e44ad"/>`);
+    text('test-part quality (filled: accepted by the test)');
+  }
   out.push('</svg>');
   return out.filter(Boolean).join('\n') + '\n';
 }

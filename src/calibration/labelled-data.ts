@@ -164,6 +164,8 @@ export function readLabelledData(
   files: readonly string[],
   ladder: readonly string[],
   prices: PriceBook = {},
+  /** The option that named the models, for the unknown-model message. */
+  flag = '--ladder',
 ): LabelledData {
   if (files.length === 0) throw new LabelledDataError('(no files)', 0, 'give at least one labelled file');
   const rows: LabelledRow[] = [];
@@ -204,7 +206,7 @@ export function readLabelledData(
             file,
             line,
             count === 0
-              ? `unknown model "${m}" in --ladder: this file's models are ${known}`
+              ? `unknown model "${m}" in ${flag}: this file's models are ${known}`
               : `missing outcome for model "${m}" (models here: ${known})`,
           );
         }

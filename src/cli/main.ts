@@ -17,8 +17,29 @@ export function buildProgram(): Command {
   return program;
 }
 
+let pipesGuarded = false;
+
+/**
+ * A reader that stops reading (`cascade config check | head -2`) closes the pipe: the next write
+ * fails with EPIPE, emitted on the stream, and unhandled it crashed the command with a stack
+ * trace. Nobody is left to read the rest, so what is written there is dropped, quietly, and the
+ * command ends with the exit code it would have had (0 for `config check`, 2 for a usage error
+ * whose help text was cut off). Any other stream error is rethrown as before.
+ */
+function dropWritesToClosedPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+      throw err;
+    });
+  }
+}
+
 /** Runs the CLI and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
+  dropWritesToClosedPipes();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -20,7 +20,7 @@ export interface PrepareOptions {
 
 export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: PrepareOptions = {}): CascadeInput {
   const request = parseRequest(raw);
-  const { config, version } = loaded;
+  const { config, version, calibrations } = loaded;
   const task = request.task ?? config.defaultTask;
   if (!task) {
     throw new RequestError(request.id, [
@@ -54,6 +54,7 @@ export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: Prepare
     requestId: request.id,
     latencyBudgetMs: request.latencyBudgetMs,
     shadowTaskQueue: opts.shadowTaskQueue,
+    calibrations,
     ...(opts.control && Object.hasOwn(opts.control.tasks, task)
       ? { control: { task: opts.control.tasks[task]!, version: opts.control.version } }
       : {}),

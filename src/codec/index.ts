@@ -11,7 +11,10 @@ export { CodecKeyError, KEY_BYTES, parseCodecKeys, type CodecKeyring } from './k
 export { codecDataConverter, codecFromEnv } from './from-env';
 export { payloadsFromJson, payloadsToJson, PayloadsJsonError, type PayloadsJson } from './payload-json';
 export {
+  assertSafeCodecListen,
   buildCodecServer,
+  CodecServerConfigError,
+  isLoopbackHost,
   startCodecServer,
   DEFAULT_CORS_ORIGINS,
   type CodecServer,

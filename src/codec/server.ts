@@ -8,7 +8,9 @@
  *
  * Whoever can call /decode can read every prompt and answer, so: it listens on 127.0.0.1 by
  * default, answers browsers only from the allowed origins (the UI's), and with a token requires
- * `Authorization: Bearer <token>` (compared in constant time) on /encode and /decode.
+ * `Authorization: Bearer <token>` (compared in constant time) on /encode and /decode. It refuses
+ * to listen anywhere but loopback without a token (`CodecServerConfigError`): off loopback,
+ * anyone who reaches the port could decrypt every history.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { PayloadCodec } from '@temporalio/common';
@@ -46,6 +48,35 @@ export interface CodecServer {
 }
 
 export const DEFAULT_CORS_ORIGINS = ['http://localhost:8233'];
+
+/** A codec server that must not start as configured (off loopback without a token). */
+export class CodecServerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CodecServerConfigError';
+  }
+}
+
+/** Addresses only this machine reaches: localhost, 127.0.0.0/8, ::1 (and 127.x mapped into IPv6). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return (
+    h === 'localhost' ||
+    h === '::1' ||
+    /^127(?:\.\d{1,3}){3}$/.test(h) ||
+    /^::ffff:127(?:\.\d{1,3}){3}$/.test(h)
+  );
+}
+
+/** Throws when the options would serve /decode beyond this machine without a token. */
+export function assertSafeCodecListen(host: string, token: string | undefined): void {
+  if ((token === undefined || token === '') && !isLoopbackHost(host)) {
+    throw new CodecServerConfigError(
+      `refusing to listen on ${host} without a token: anyone who reaches it could decrypt every history. ` +
+        'Set CASCADE_CODEC_SERVER_TOKEN (openssl rand -hex 32), or listen on 127.0.0.1',
+    );
+  }
+}
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
 /** The headers the Temporal UI sends to a codec endpoint. */
@@ -111,8 +142,9 @@ export function buildCodecServer(opts: CodecServerOptions): FastifyInstance {
 }
 
 export async function startCodecServer(opts: CodecServerOptions): Promise<CodecServer> {
-  const app = buildCodecServer(opts);
   const host = opts.host ?? '127.0.0.1';
+  assertSafeCodecListen(host, opts.token);
+  const app = buildCodecServer(opts);
   await app.listen({ host, port: opts.port ?? 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (opts.port ?? 0);

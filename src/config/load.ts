@@ -8,10 +8,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import { ArtefactError, readArtefactFile, registerArtefact } from '../calibration/artefact-file';
+import { loadTaskCalibrations } from '../calibration/artefact-file';
 import type { CalibrationArtefact } from '../router/calibration/artefact';
-import { attachCalibrations } from '../router/calibration/attached';
-import { type ConfigIssue, ConfigError, formatPath } from './errors';
+import { ConfigError, formatPath } from './errors';
 import { configSchema, type CascadeConfig } from './schema';
 import { crossFieldIssues } from './validate';
 
@@ -23,13 +22,24 @@ export interface LoadedConfig {
    */
   version: string;
   source: string;
-  /** The calibration artefact of each task that names one (`calibration:`), by task id. */
+  /**
+   * The calibration artefact of each task that names one (`calibration:`), by task id, read and
+   * verified by src/calibration/artefact-file.ts: the only copy of them this process holds. Hand
+   * it to whatever decides with them (the policy snapshot, the worker's activities).
+   */
   calibrations: Record<string, CalibrationArtefact>;
 }
 
 export interface ValidateOptions {
   /** Where `calibration:` paths are relative to: the config file's folder (default: the working directory). */
   baseDir?: string;
+  /**
+   * Read and check the tasks' calibration artefacts (default true). False for the commands that only
+   * need the models and their prices (`cascade calibrate`, `cascade advise`, the benchmarks): a
+   * stale or broken artefact must not stop the very command that makes a new one. The result then
+   * has no calibrations and must not be used to route.
+   */
+  calibrations?: boolean;
 }
 
 export function parseConfig(text: string, source = '<inline>', opts: ValidateOptions = {}): LoadedConfig {
@@ -53,77 +63,20 @@ export function validateConfig(raw: unknown, source = '<inline>', opts: Validate
   }
   const issues = crossFieldIssues(parsed.data);
   if (issues.length > 0) throw new ConfigError(source, issues);
-  const { calibrations, issues: calIssues } = loadCalibrations(parsed.data, opts.baseDir ?? process.cwd());
-  if (calIssues.length > 0) throw new ConfigError(source, calIssues);
-  for (const a of Object.values(calibrations)) registerArtefact(a);
-  attachCalibrations(parsed.data, calibrations);
+  const { calibrations, issues: calIssues } =
+    opts.calibrations === false
+      ? { calibrations: {}, issues: [] }
+      : loadTaskCalibrations(parsed.data, opts.baseDir ?? process.cwd());
+  if (calIssues.length > 0) {
+    throw new ConfigError(
+      source,
+      calIssues.map((i) => ({ path: formatPath(['tasks', i.task, 'calibration']), message: i.message })),
+    );
+  }
   return { config: parsed.data, version: configVersion(parsed.data, calibrations), source, calibrations };
 }
 
-/**
- * Reads the artefact of every task with `calibration:` and checks it fits the task: the cascade
- * route, the same models in the same order (by model id or the endpoint's model name, which is
- * what labelled data calls them), and a confidence source the artefact was calibrated for.
- */
-function loadCalibrations(
-  config: CascadeConfig,
-  baseDir: string,
-): { calibrations: Record<string, CalibrationArtefact>; issues: ConfigIssue[] } {
-  const calibrations: Record<string, CalibrationArtefact> = {};
-  const issues: ConfigIssue[] = [];
-  for (const [taskId, task] of Object.entries(config.tasks)) {
-    if (task.calibration === undefined) continue;
-    const at = formatPath(['tasks', taskId, 'calibration']);
-    const add = (message: string) => issues.push({ path: at, message });
-    const file = path.resolve(baseDir, task.calibration);
-    let artefact: CalibrationArtefact;
-    try {
-      artefact = readArtefactFile(file);
-    } catch (err) {
-      if (!(err instanceof ArtefactError)) throw err;
-      add(`cannot use calibration artefact ${file}: ${err.problems.join('; ')}`);
-      continue;
-    }
-    const before = issues.length;
-    if (task.route !== 'cascade') {
-      add(
-        `a calibration artefact sets cascade thresholds; route "${task.route}" has none (use route: cascade)`,
-      );
-    }
-    const names = task.rungs.map((r) => {
-      const model = Object.hasOwn(config.models, r.model) ? config.models[r.model] : undefined;
-      return { id: r.model, endpoint: model?.model ?? r.model };
-    });
-    const fits =
-      artefact.ladder.length === names.length &&
-      artefact.ladder.every((m, i) => m === names[i]!.id || m === names[i]!.endpoint);
-    if (!fits) {
-      add(
-        `artefact ${artefact.version} (${file}) was calibrated for the ladder ${artefact.ladder.join(' -> ')}, ` +
-          `but the task's rungs are ${names.map((n) => n.id).join(' -> ')}: recalibrate with --ladder ${names.map((n) => n.endpoint).join(',')}`,
-      );
-    } else {
-      task.rungs.forEach((r, i) => {
-        const cal = artefact.rungs[i]!;
-        if (i === task.rungs.length - 1) return;
-        if (r.confidence !== undefined && cal.confidence !== null && r.confidence !== cal.confidence) {
-          add(
-            `rung ${i} (${r.model}) uses confidence "${r.confidence}", but artefact ${artefact.version} calibrated "${cal.confidence}" (${cal.confidenceKind})`,
-          );
-        }
-        if (r.confidence !== undefined && cal.confidence === null) {
-          add(
-            `rung ${i} (${r.model}) uses confidence "${r.confidence}", but artefact ${artefact.version} has no confidence for it (its data had none)`,
-          );
-        }
-      });
-    }
-    if (issues.length === before) calibrations[taskId] = artefact;
-  }
-  return { calibrations, issues };
-}
-
-export function loadConfig(file: string): LoadedConfig {
+export function loadConfig(file: string, opts: Pick<ValidateOptions, 'calibrations'> = {}): LoadedConfig {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -136,7 +89,7 @@ export function loadConfig(file: string): LoadedConfig {
       },
     ]);
   }
-  return parseConfig(text, file, { baseDir: path.dirname(path.resolve(file)) });
+  return parseConfig(text, file, { ...opts, baseDir: path.dirname(path.resolve(file)) });
 }
 
 export function configVersion(

@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import { formatPct } from '../client/summary';
 import type { CascadeConfig } from '../config/schema';
-import { attachedCalibration } from '../router/calibration/attached';
+import type { CalibrationArtefact } from '../router/calibration/artefact';
 import type { Trace } from '../router/trace';
 import type { DemoSet } from './demo-set';
 
@@ -14,10 +14,14 @@ import type { DemoSet } from './demo-set';
  * One line per task of the set that has a calibration artefact: on which rows it was fitted, its
  * recommendation, and what each cheaper model alone cost and kept on those rows.
  */
-export function calibrationNotes(config: CascadeConfig, set: Pick<DemoSet, 'rows'>): string[] {
+export function calibrationNotes(
+  config: CascadeConfig,
+  set: Pick<DemoSet, 'rows'>,
+  calibrations: Readonly<Record<string, CalibrationArtefact>> = {},
+): string[] {
   const tasks = [...new Set([...set.rows.values()].map((r) => r.task))];
   return tasks.flatMap((task) => {
-    const a = attachedCalibration(config, task);
+    const a = config.tasks[task]?.calibration !== undefined ? calibrations[task] : undefined;
     if (!a) return [];
     const large = a.ladder[a.ladder.length - 1]!;
     const files = a.training.files.map((f) => f.name).join(', ');

@@ -15,7 +15,7 @@
  */
 import type { CascadeConfig } from '../config/schema';
 import { formatPct, formatUsd, summarize, type BatchSummary } from '../client/summary';
-import { attachedCalibration } from '../router/calibration/attached';
+import type { CalibrationArtefact } from '../router/calibration/artefact';
 import { auc } from '../router/calibration/metrics';
 import type { Trace } from '../router/trace';
 import type { DemoRow } from './demo-set';
@@ -58,6 +58,8 @@ export interface TaskVerdict {
 
 export interface VerdictInput {
   config: CascadeConfig;
+  /** The artefacts of the config's tasks (`LoadedConfig.calibrations`). */
+  calibrations?: Readonly<Record<string, CalibrationArtefact>>;
   /** Each request's task and recorded row, by request id. */
   rows: ReadonlyMap<string, { task: string; row: DemoRow }>;
   traces: readonly Trace[];
@@ -128,7 +130,10 @@ export function taskVerdicts(input: VerdictInput): TaskVerdict[] {
     const wouldHaveSaved = children
       .map((c) => (c.shadow?.role === 'child' ? c.shadow.wouldHaveSavedUsd : null))
       .filter((x): x is number => x !== null);
-    const artefact = attachedCalibration(config, task);
+    const artefact =
+      taskConfig?.calibration !== undefined && input.calibrations && Object.hasOwn(input.calibrations, task)
+        ? input.calibrations[task]
+        : undefined;
     const verdict: Omit<TaskVerdict, 'kind' | 'text'> = {
       task,
       route: taskConfig?.route ?? '?',

@@ -6,16 +6,18 @@
  */
 import {
   CancelledFailure,
+  ServiceError,
   TerminatedFailure,
   TimeoutFailure,
   WorkflowFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { StartedCascade } from '../client/cascade-client';
 import { RequestError } from '../client/request';
 import type { Trace } from '../router/trace';
 import type { GatewayContext } from './context';
-import { badRequest, GatewayError } from './errors';
+import { badRequest, GatewayError, temporalUnavailable } from './errors';
 import {
   assertSameBody,
   bodyHash,
@@ -52,100 +54,270 @@ function fromRequestError(err: RequestError): GatewayError {
   return badRequest(`Invalid request: ${param ?? '(body)'}: ${issue.message}`, param, 'invalid_value');
 }
 
-/** Waits for the workflow's trace, at most `timeoutMs`; the workflow runs on regardless. */
+/**
+ * gRPC codes of a Temporal call that say the server answered and refused: nothing was started
+ * by it, and repeating it changes nothing. Any other failure (UNAVAILABLE, DEADLINE_EXCEEDED, a
+ * connection reset, ...) may have happened after the call reached the server.
+ */
+const REFUSED = new Set([3, 5, 6, 7, 9, 11, 12, 16]);
+
+function isTemporalTransient(err: unknown): boolean {
+  if (!(err instanceof ServiceError)) return false;
+  const code = (err.cause as { code?: unknown } | undefined)?.code;
+  return !(typeof code === 'number' && REFUSED.has(code));
+}
+
+/**
+ * When this request must be answered: the gateway's `--timeout`, or sooner when the caller says
+ * it gives up sooner (`X-Stainless-Timeout`, seconds, sent by OpenAI's SDKs, which retry a
+ * request that timed out on their side without a key: a blind retry). The answer then comes a
+ * little before the caller's own deadline (a tenth of it, at most 2 s, earlier).
+ */
+export function requestDeadline(ctx: GatewayContext, headers: Record<string, unknown>, now: number): number {
+  let ms = ctx.resultTimeoutMs;
+  const raw = headers['x-stainless-timeout'];
+  const callerSeconds = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+  if (callerSeconds > 0) {
+    const callerMs = callerSeconds * 1000;
+    ms = Math.min(ms, callerMs - Math.min(2_000, callerMs / 10));
+  }
+  return now + ms;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+/** Between attempts while Temporal is unreachable: 250 ms doubling to 2 s. */
+const backoff = (attempt: number) => Math.min(2_000, 250 * 2 ** attempt);
+
+/** The answer once a start may have reached Temporal and no answer came by the deadline. */
+function inProgress(
+  requestId: string,
+  key: string,
+  headers: Record<string, string>,
+  outage: boolean,
+): GatewayError {
+  const again = `repeat the request with "Idempotency-Key: ${key}" to get its answer (it runs once), or cancel it with DELETE /v1/requests/${key}`;
+  return new GatewayError(
+    504,
+    outage
+      ? `Temporal became unreachable while request "${requestId}" was being started or awaited: it may be running. Do not send it as a new request: ${again}`
+      : `request "${requestId}" did not finish in time; it is still running: ${again}`,
+    'timeout_error',
+    outage ? 'request_in_progress' : 'gateway_timeout',
+    null,
+    headers,
+  );
+}
+
+/**
+ * Before a start, when the last call to Temporal failed: is it back? A failed probe is a 503
+ * worth retrying as it is (no start was sent). A gateway that has seen no failure sends its
+ * start straight away.
+ */
+async function ensureTemporalUp(ctx: GatewayContext): Promise<void> {
+  const since = ctx.temporal.downSince;
+  if (since === null) return;
+  const connection = ctx.cascade.client.connection;
+  try {
+    await connection.withDeadline(Date.now() + 2_000, () => connection.workflowService.getSystemInfo({}));
+    ctx.temporal.downSince = null;
+  } catch (err) {
+    throw temporalUnavailable(`since ${new Date(since).toISOString()}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Starts (or joins) the request's workflow, again and again while Temporal is unreachable, until
+ * the deadline: the id is fixed, so a start that reached Temporal before its answer was lost is
+ * found by the next one (`existing`, the same body hash: joined), never started twice.
+ */
+async function startOrJoin(
+  ctx: GatewayContext,
+  start: () => Promise<StartedCascade>,
+  hash: string,
+  requestId: string,
+  key: string,
+  headers: Record<string, string>,
+  deadline: number,
+): Promise<StartedCascade> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const started = await ctx.cascade.client.connection.withDeadline(deadline, start);
+      if (started.existing)
+        await ctx.cascade.client.connection.withDeadline(deadline, () =>
+          assertSameBody(started.handle, hash, requestId),
+        );
+      ctx.temporal.downSince = null;
+      return started;
+    } catch (err) {
+      if (err instanceof GatewayError) throw withHeaders(err, headers);
+      if (err instanceof RequestError) throw withHeaders(fromRequestError(err), headers);
+      if (!isTemporalTransient(err)) {
+        if (err instanceof ServiceError) {
+          throw new GatewayError(
+            500,
+            `Temporal refused the start of "${requestId}": ${err.message}`,
+            'api_error',
+            'temporal_error',
+            null,
+            headers,
+          );
+        }
+        throw unexpected(err, requestId, headers);
+      }
+      ctx.temporal.downSince ??= Date.now();
+      if (Date.now() + backoff(attempt) >= deadline) throw inProgress(requestId, key, headers, true);
+      await sleep(backoff(attempt));
+    }
+  }
+}
+
+/** Anything else after a start was sent: a 500 that still names the request (and is logged). */
+function unexpected(err: unknown, requestId: string, headers: Record<string, string>): GatewayError {
+  const e = err as Error;
+  process.stderr.write(`gateway: request ${requestId}: ${e.stack ?? e.message}\n`);
+  return new GatewayError(
+    500,
+    `internal error on request "${requestId}": ${e.message}`,
+    'api_error',
+    'internal_error',
+    null,
+    headers,
+  );
+}
+
+/** An error with the request's id headers added (errors after a start was sent carry them). */
+function withHeaders(err: GatewayError, headers: Record<string, string>): GatewayError {
+  return new GatewayError(err.status, err.message, err.type, err.code, err.param, {
+    ...headers,
+    ...err.headers,
+  });
+}
+
+/**
+ * Waits for the workflow's trace until the deadline, through Temporal outages (the workflow runs
+ * on regardless; a wait that fails while Temporal is unreachable is resumed).
+ */
 async function waitForTrace(
   ctx: GatewayContext,
   handle: WorkflowHandle,
   requestId: string,
+  key: string,
   headers: Record<string, string>,
+  deadline: number,
 ): Promise<Trace> {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), ctx.resultTimeoutMs);
-  try {
-    return (await ctx.cascade.client.connection.withAbortSignal(abort.signal, () =>
-      handle.result(),
-    )) as Trace;
-  } catch (err) {
-    if (abort.signal.aborted) {
-      throw new GatewayError(
-        504,
-        `request "${requestId}" did not finish within ${ctx.resultTimeoutMs} ms; it is still running: repeat the request with the same Idempotency-Key to get its answer`,
-        'timeout_error',
-        'gateway_timeout',
-        null,
-        headers,
-      );
-    }
-    if (err instanceof WorkflowFailedError) {
-      const cause = err.cause;
-      if (cause instanceof CancelledFailure) {
-        throw new GatewayError(
-          409,
-          `request "${requestId}" was cancelled`,
-          'conflict_error',
-          'request_cancelled',
-          null,
-          headers,
-        );
+  let outage = false;
+  for (let attempt = 0; ; attempt++) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), deadline - Date.now());
+    try {
+      const trace = (await ctx.cascade.client.connection.withAbortSignal(abort.signal, () =>
+        handle.result(),
+      )) as Trace;
+      ctx.temporal.downSince = null;
+      return trace;
+    } catch (err) {
+      if (abort.signal.aborted || Date.now() >= deadline) throw inProgress(requestId, key, headers, outage);
+      if (err instanceof WorkflowFailedError) throw workflowFailed(err, requestId, headers);
+      if (!isTemporalTransient(err)) {
+        throw err instanceof GatewayError ? withHeaders(err, headers) : unexpected(err, requestId, headers);
       }
-      if (cause instanceof TimeoutFailure) {
-        throw new GatewayError(
-          504,
-          `request "${requestId}" timed out in Temporal`,
-          'timeout_error',
-          'workflow_timeout',
-          null,
-          headers,
-        );
-      }
-      const what =
-        cause instanceof TerminatedFailure ? 'was terminated' : `failed: ${cause?.message ?? err.message}`;
-      throw new GatewayError(
-        500,
-        `request "${requestId}" ${what}`,
-        'api_error',
-        'workflow_failed',
-        null,
-        headers,
-      );
+      outage = true;
+      ctx.temporal.downSince ??= Date.now();
+      if (Date.now() + backoff(attempt) >= deadline) throw inProgress(requestId, key, headers, true);
+      await sleep(backoff(attempt));
+    } finally {
+      clearTimeout(timer);
     }
-    throw err;
-  } finally {
-    clearTimeout(timer);
   }
+}
+
+function workflowFailed(
+  err: WorkflowFailedError,
+  requestId: string,
+  headers: Record<string, string>,
+): GatewayError {
+  const cause = err.cause;
+  if (cause instanceof CancelledFailure) {
+    return new GatewayError(
+      409,
+      `request "${requestId}" was cancelled`,
+      'conflict_error',
+      'request_cancelled',
+      null,
+      headers,
+    );
+  }
+  if (cause instanceof TimeoutFailure) {
+    return new GatewayError(
+      504,
+      `request "${requestId}" timed out in Temporal`,
+      'timeout_error',
+      'workflow_timeout',
+      null,
+      headers,
+    );
+  }
+  const what =
+    cause instanceof TerminatedFailure ? 'was terminated' : `failed: ${cause?.message ?? err.message}`;
+  return new GatewayError(
+    500,
+    `request "${requestId}" ${what}`,
+    'api_error',
+    'workflow_failed',
+    null,
+    headers,
+  );
 }
 
 export function registerCompletions(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/chat/completions', async (req: FastifyRequest, reply: FastifyReply) => {
     const caller = req.caller!;
+    const deadline = requestDeadline(ctx, req.headers, Date.now());
     const body = parseChatCompletion(req.body);
     const loaded = ctx.cascade.config;
     const task = resolveTask(body.model, loaded);
-    const { key } = requestKey(req.headers);
+    const { key } = requestKey(req.headers, caller.tokenId);
     const requestId = scopedRequestId(caller.tokenId, key);
     const hash = bodyHash(req.body as Record<string, unknown>);
     const url = traceUrl(ctx.uiBaseUrl, ctx.namespace, requestId);
     const idHeaders = { 'x-cascade-request-id': requestId, 'x-cascade-trace-url': url };
 
-    let started;
+    // Everything that can refuse the request without Temporal, before anything is sent to it.
+    let prepared;
     try {
-      started = await ctx.cascade.start(
-        toCascadeRequest(body, { requestId, task, tokenId: caller.tokenId }),
-        {
-          memo: { [MEMO_BODY_HASH]: hash, [MEMO_TOKEN_ID]: caller.tokenId },
-          failIfExists: true,
-          requestEagerStart: ctx.eagerStart,
-        },
-      );
+      prepared = ctx.cascade.prepare(toCascadeRequest(body, { requestId, task, tokenId: caller.tokenId }));
     } catch (err) {
       if (err instanceof RequestError) throw fromRequestError(err);
       throw err;
     }
-    if (started.existing) await assertSameBody(started.handle, hash, requestId);
+    try {
+      await ctx.cascade.checkSpendCap(prepared);
+    } catch (err) {
+      if (err instanceof RequestError) throw fromRequestError(err);
+      throw err;
+    }
+    await ensureTemporalUp(ctx);
+
+    // From here a start may reach Temporal: every answer names the request, none invites a blind retry.
+    const started = await startOrJoin(
+      ctx,
+      () =>
+        ctx.cascade.start(null, {
+          prepared,
+          memo: { [MEMO_BODY_HASH]: hash, [MEMO_TOKEN_ID]: caller.tokenId },
+          failIfExists: true,
+          requestEagerStart: ctx.eagerStart,
+        }),
+      hash,
+      requestId,
+      key,
+      idHeaders,
+      deadline,
+    );
     if (started.eagerlyStarted) ctx.stats.eagerlyStarted++;
     ctx.stats.started++;
 
-    const trace = await waitForTrace(ctx, started.handle, requestId, idHeaders);
+    const trace = await waitForTrace(ctx, started.handle, requestId, key, idHeaders, deadline);
     const headers = cascadeHeaders(trace, url);
     if (trace.status !== 'answered' || trace.final.answer === null) {
       const capped = trace.escalations.at(-1)?.reason === 'spend_cap';

@@ -14,4 +14,10 @@ export interface GatewayContext {
   resultTimeoutMs: number;
   /** Counters (tests and the bench read them). */
   stats: { started: number; eagerlyStarted: number };
+  /**
+   * Whether Temporal answered the gateway's last call: `downSince` is when calls began failing
+   * (null while they succeed). While it is set, a new completion probes Temporal before sending
+   * its start, and answers a retryable 503 if the probe fails (src/gateway/completions.ts).
+   */
+  temporal: { downSince: number | null };
 }

@@ -37,8 +37,16 @@ export function bodyHash(body: Record<string, unknown>): string {
 
 const KEY = /^[\x21-\x7e]{1,128}$/;
 
-/** The caller's key for this request (and whether the caller gave one). */
-export function requestKey(headers: Record<string, string | string[] | undefined>): {
+/**
+ * The caller's key for this request (and whether the caller gave one). A key that is the
+ * caller's own full request id (`<token-id>:<key>`, as x-cascade-request-id gave it) names that
+ * request, as it does for cancel and feedback: repeating a request with the id an error gave
+ * joins it instead of starting `<token-id>:<token-id>:<key>`.
+ */
+export function requestKey(
+  headers: Record<string, string | string[] | undefined>,
+  tokenId?: string,
+): {
   key: string;
   given: boolean;
 } {
@@ -53,7 +61,8 @@ export function requestKey(headers: Record<string, string | string[] | undefined
         'invalid_idempotency_key',
       );
     }
-    return { key: value, given: true };
+    const own = tokenId !== undefined && value.startsWith(`${tokenId}:`) && value.length > tokenId.length + 1;
+    return { key: own ? value.slice(tokenId.length + 1) : value, given: true };
   }
   return { key: `gw-${randomUUID()}`, given: false };
 }

@@ -1,15 +1,19 @@
 /**
  * The gateway's bootstrap: a Fastify app with bearer auth on every route (before the body is
- * read), a body limit, OpenAI-style errors for everything (including Fastify's own), and the
+ * read), a body limit, a deadline for the whole request to arrive, a JSON parser that refuses
+ * what is not UTF-8 text or nests too deep (src/gateway/body.ts), OpenAI-style errors for
+ * everything (including Fastify's own and those Node's HTTP server answers by itself), and the
  * routes: chat completions, models, feedback, cancel.
  */
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { CascadeClient } from '../client/cascade-client';
 import { authenticate, type Caller, type GatewayAuth } from './auth';
 import { registerCancel } from './cancel';
 import { registerCompletions } from './completions';
 import type { GatewayContext } from './context';
-import { fromFastifyError, GatewayError, sendError } from './errors';
+import { registerJsonBodyParser } from './body';
+import { fromClientError, fromFastifyError, GatewayError, rawErrorResponse, sendError } from './errors';
 import { registerFeedback } from './feedback';
 import { registerMetrics } from './metrics';
 import { registerModels } from './models';
@@ -22,6 +26,8 @@ declare module 'fastify' {
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export const DEFAULT_RESULT_TIMEOUT_MS = 300_000;
+/** How long a request's headers and body may take to arrive (then 408, connection closed). */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 export interface GatewayOptions {
   cascade: CascadeClient;
@@ -34,8 +40,17 @@ export interface GatewayOptions {
   eagerStart?: boolean;
   /** Body limit in bytes (default 1 MiB). */
   bodyLimit?: number;
-  /** How long a completion waits for its workflow before a 504 (default 5 minutes). */
+  /**
+   * How long a completion waits for its workflow before a 504 (default 5 minutes), Temporal
+   * outages included: the deadline within which the gateway keeps a request it has sent.
+   */
   resultTimeoutMs?: number;
+  /**
+   * How long a request's headers and body may take to arrive, from its first byte (default 30 s):
+   * a slower one gets a 408 `request_timeout` and its connection is closed. Node checks every
+   * second (every quarter of this, if shorter), so the cut comes up to that much later.
+   */
+  bodyTimeoutMs?: number;
   /** Log each request and every 5xx (Fastify's logger; default: 5xx to stderr only). */
   logger?: boolean;
 }
@@ -59,10 +74,32 @@ export async function buildGateway(
     eagerStart: opts.eagerStart ?? false,
     resultTimeoutMs: opts.resultTimeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS,
     stats: { started: 0, eagerlyStarted: 0 },
+    temporal: { downSince: null },
   };
-  const app = Fastify({ bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT, logger: opts.logger ?? false });
+  const bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const app = Fastify({
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    logger: opts.logger ?? false,
+    // Node cuts a request that has not fully arrived in time (its `clientError`, below).
+    requestTimeout: bodyTimeoutMs,
+    http: {
+      requestTimeout: bodyTimeoutMs,
+      headersTimeout: bodyTimeoutMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(1_000, Math.floor(bodyTimeoutMs / 4))),
+    },
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket: Duplex) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      // As Node does: answer only when no response is in flight on this connection.
+      const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (socket.writable && !inFlight?.headersSent) {
+        socket.write(rawErrorResponse(fromClientError(err, bodyTimeoutMs)));
+      }
+      socket.destroy();
+    },
+  });
   // JSON only: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
+  registerJsonBodyParser(app);
   app.decorateRequest('caller', null);
   app.addHook('onRequest', async (req) => {
     if (req.method === 'GET' && req.url === '/metrics') return; // Prometheus scrapes without a token

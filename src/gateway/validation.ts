@@ -163,6 +163,7 @@ export function parseChatCompletion(raw: unknown): ChatCompletionBody {
     throw badRequest(
       'give max_tokens or max_completion_tokens, not two different values',
       'max_completion_tokens',
+      'invalid_value',
     );
   }
   if (body.metadata && Object.hasOwn(body.metadata, 'tenant')) {

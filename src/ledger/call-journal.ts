@@ -45,6 +45,8 @@ export interface EarlierExecution extends CallUsage {
 export interface CallJournal {
   /** Records that an execution begins; returns the previous execution under the same key, if any. */
   begin(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution | null>;
+  /** What an execution under this key used so far, as `begin` would report it; null if none began. */
+  peek(key: CallKey, now?: number): Promise<EarlierExecution | null>;
   /** Records what the execution used (a failed call too: a provider may bill a failure). */
   end(key: CallKey, usage: CallUsage, now?: number): Promise<void>;
 }
@@ -57,12 +59,7 @@ export async function beginCall(
   start: CallStart,
   now = Date.now(),
 ): Promise<EarlierExecution | null> {
-  const params = [key.workflowId, key.runId, key.activityId];
-  const [prev] = await sql.all<Row>(
-    'SELECT started_at, finished_at, tokens_in, tokens_out, cost_usd, latency_ms FROM call_journal ' +
-      'WHERE workflow_id = ? AND run_id = ? AND activity_id = ?',
-    params,
-  );
+  const prev = await peekCall(sql, key, now);
   // The row now describes this execution, started with the estimate until `end` says more.
   await sql.run(
     'INSERT INTO call_journal (workflow_id, run_id, activity_id, model, purpose, attempt, started_at, ' +
@@ -71,7 +68,9 @@ export async function beginCall(
       'finished_at = NULL, tokens_in = excluded.tokens_in, tokens_out = 0, cost_usd = excluded.cost_usd, ' +
       'latency_ms = 0, executions = call_journal.executions + 1',
     [
-      ...params,
+      key.workflowId,
+      key.runId,
+      key.activityId,
       start.model,
       start.purpose,
       start.attempt,
@@ -80,6 +79,16 @@ export async function beginCall(
       start.estimatedCostUsd,
     ],
   );
+  return prev;
+}
+
+/** The execution journalled under `key`: exact if it finished, else the estimate and the time it ran. */
+export async function peekCall(sql: Sql, key: CallKey, now = Date.now()): Promise<EarlierExecution | null> {
+  const [prev] = await sql.all<Row>(
+    'SELECT started_at, finished_at, tokens_in, tokens_out, cost_usd, latency_ms FROM call_journal ' +
+      'WHERE workflow_id = ? AND run_id = ? AND activity_id = ?',
+    [key.workflowId, key.runId, key.activityId],
+  );
   if (!prev) return null;
   const finished = prev.finished_at !== null && prev.finished_at !== undefined;
   return {
@@ -87,7 +96,7 @@ export async function beginCall(
     tokensIn: Number(prev.tokens_in),
     tokensOut: Number(prev.tokens_out),
     costUsd: Number(prev.cost_usd),
-    // Unfinished: it ran (and was billed) for as long as we know of, up to this re-execution.
+    // Unfinished: it ran (and was billed) for as long as we know of, up to now.
     latencyMs: finished ? Number(prev.latency_ms) : Math.max(0, now - Number(prev.started_at)),
   };
 }

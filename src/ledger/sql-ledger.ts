@@ -23,6 +23,7 @@ import { latestEvaluation, saveEvaluation, type EvaluationQuery, type StoredEval
 import {
   beginCall,
   endCall,
+  peekCall,
   type CallKey,
   type CallStart,
   type CallUsage,
@@ -362,6 +363,10 @@ export abstract class SqlLedger implements Ledger {
 
   endCall(key: CallKey, usage: CallUsage, now?: number): Promise<void> {
     return endCall(this.sql, key, usage, now);
+  }
+
+  peekCall(key: CallKey, now?: number): Promise<EarlierExecution | null> {
+    return peekCall(this.sql, key, now);
   }
 
   latestEvaluation(q?: EvaluationQuery): Promise<StoredEvaluation | null> {

@@ -233,6 +233,8 @@ export interface Ledger {
   beginCall(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution | null>;
   /** The call journal: what that execution used. */
   endCall(key: CallKey, usage: CallUsage, now?: number): Promise<void>;
+  /** The call journal: what an execution began under `key` used so far (null: none began). */
+  peekCall(key: CallKey, now?: number): Promise<EarlierExecution | null>;
   close(): Promise<void>;
 }
 

@@ -9,6 +9,15 @@
  * - Hashed lexical features carry task type and intent: word unigrams and bigrams, hashed into
  *   a fixed number of buckets (the "hashing trick"), so there is no vocabulary to ship or to
  *   drift: the same text always lands in the same buckets on every machine.
+ *
+ * Linear time on any input, and bounded: a request body may hold a megabyte of prompt, and these
+ * functions run synchronously on a worker's event loop. Every feature but `approxTokens` reads at
+ * most FEATURE_TEXT_LIMIT characters (the first and last halves of a longer prompt), and no regex
+ * here backtracks more than a constant number of times per character: the line-anchored patterns
+ * (`^\s*...`, which a regex engine retries from every line start of a run of blank lines, quadratic
+ * in its length) are matched by `countLineAnchored`, which skips each run of whitespace once. The
+ * values are those of the regexes they replace (test/unit/features-linear.test.ts compares them on
+ * the shipped data and on adversarial inputs), so classifiers trained before stay valid.
  */
 import type { ChatMessage } from '../providers/types';
 
@@ -52,21 +61,27 @@ export interface StructuralFeatures {
 
 const INSTRUCTION_VERBS =
   'write|explain|list|give|answer|output|return|summari[sz]e|describe|compare|calculate|compute|find|translate|rewrite|classify|extract|generate|reason|think|show|format|respond|choose|select|correctly';
-const INSTRUCTION = new RegExp(`^\\s*(?:[-*\\d.)]+\\s*)?(?:please\\s+)?(${INSTRUCTION_VERBS})\\b`, 'gim');
+/**
+ * An instruction opening a line: `^\s*` + this (flags `gim`), counted by countLineAnchored.
+ * Sticky: it is tried only where a line's leading whitespace ends (instructionLineEnd). The
+ * features' other line patterns, enumerations (`^\s*(?:[A-Ha-h][:.)]|\d+[.)]|[-*•])\s+`, flags
+ * `gm`) and option lines (`^\s*[A-D][:.)]\s`, flags `im`), are written out as code below.
+ */
+const INSTRUCTION_LINE = new RegExp(`(?:[-*\\d.)]+\\s*)?(?:please\\s+)?(${INSTRUCTION_VERBS})\\b`, 'iy');
 /** An instruction verb opening any sentence, not only a line. */
 const SENTENCE_INSTRUCTION = new RegExp(
   `(?:^|[.!?;:]\\s+)(?:[-*\\d.)]+\\s*)?(?:please\\s+)?(${INSTRUCTION_VERBS})\\b`,
   'gim',
 );
 const CONDITION = /\b(?:if|unless|otherwise|except|only when|in case)\b/gi;
-const ENUMERATION = /^\s*(?:[A-Ha-h][:.)]|\d+[.)]|[-*•])\s+/gm;
 const CODE_FENCE = /```/g;
 const JSON_ASK = /\bjson\b|\bschema\b/i;
 const LIST_ASK = /\b(?:list|bullet(?:ed)? points?|enumerate|numbered)\b/i;
 const TABLE_ASK = /\b(?:table|csv|columns?)\b/i;
 const CODE_ASK = /\b(?:function|code|python|javascript|typescript|java|sql|program|implement|class)\b/i;
 const NUMBER_ASK = /\b(?:how (?:many|much)|calculate|compute|numerical|number|percent(?:age)?|####)\b/i;
-const CHOICE_ASK = /\b(?:multiple[- ]choice|choices?|options?)\b|^\s*[A-D][:.)]\s/im;
+/** Asks for a choice: these words anywhere, or an option line (choiceLineEnd). */
+const CHOICE_WORD = /\b(?:multiple[- ]choice|choices?|options?)\b/i;
 const YES_NO_ASK = /\b(?:yes or no|yes\/no|true or false|"yes" or "no")\b/i;
 const TOOL_DEFINITION = /"(?:parameters|input_schema)"\s*:\s*\{/g;
 const MATH = /[=+*/^<>≤≥∑∫√π]|\\(?:frac|sum|int|sqrt|cdot|times|le|ge|pi|alpha|beta)\b/g;
@@ -90,6 +105,144 @@ function distinctMatches(re: RegExp, text: string): number {
 /** The text the features read: every message, in order, one per line. */
 export function promptText(messages: ChatMessage[]): string {
   return messages.map((m) => m.content).join('\n');
+}
+
+/**
+ * The most characters (UTF-16 code units) of a prompt the features read: 131,072, about 32,000
+ * tokens. A longer prompt is read as its first 65,536 and last 65,535 characters, joined by a
+ * newline (131,072 in all); only `approxTokens` counts the whole of it. Every prompt of the
+ * shipped data and of ../shared/data is far shorter (the longest under 5,000 characters), so
+ * their features are those of the whole text; a megabyte of prompt costs what 131,072
+ * characters cost.
+ */
+export const FEATURE_TEXT_LIMIT = 131_072;
+
+/** The part of a prompt's text the features read: at most FEATURE_TEXT_LIMIT characters. */
+export function featureText(text: string): string {
+  if (text.length <= FEATURE_TEXT_LIMIT) return text;
+  const head = FEATURE_TEXT_LIMIT / 2;
+  return `${text.slice(0, head)}\n${text.slice(text.length - (FEATURE_TEXT_LIMIT - head - 1))}`;
+}
+
+/** Line terminators: where `^` matches in a multiline regex (after \n, \r, U+2028, U+2029). */
+function isLineTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/** Exactly the characters of the regex class `\s` (test/unit/features-linear.test.ts checks all 65,536). */
+function isRegexSpace(c: number): boolean {
+  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** `[-*\d.)]`: what may come before an instruction verb on its line ("1.", "-", "2)"). */
+const isMarker = (c: number) => c === 45 || c === 42 || c === 46 || c === 41 || isDigit(c);
+/** ASCII letters an instruction line's verb (or "please") can start with, either case. */
+const VERB_START = new Uint8Array(128);
+for (const word of ['please', ...INSTRUCTION_VERBS.split('|')]) {
+  VERB_START[word.charCodeAt(0)] = 1;
+  VERB_START[word.toUpperCase().charCodeAt(0)] = 1;
+}
+
+/**
+ * Where the tail of an instruction line ends, from `at` (the end of the line's leading
+ * whitespace), or -1: INSTRUCTION_LINE, tried only where it can match. Its `[-*\d.)]+\s*` can
+ * only succeed whole (giving back a marker or a space leaves one next, and neither starts
+ * "please" or a verb), and case-insensitive matching without the `u` flag never maps a
+ * non-ASCII character to an ASCII one, so the verb must start with one of VERB_START.
+ */
+function instructionLineEnd(text: string, at: number): number {
+  const n = text.length;
+  let i = at;
+  while (i < n && isMarker(text.charCodeAt(i))) i++;
+  if (i > at) while (i < n && isRegexSpace(text.charCodeAt(i))) i++;
+  const c = text.charCodeAt(i);
+  if (!(c < 128 && VERB_START[c] === 1)) return -1;
+  INSTRUCTION_LINE.lastIndex = at;
+  return INSTRUCTION_LINE.test(text) ? INSTRUCTION_LINE.lastIndex : -1;
+}
+
+/**
+ * Where an enumeration marker and the whitespace after it end, from `at`, or -1: exactly the
+ * regex `(?:[A-Ha-h][:.)]|\d+[.)]|[-*•])\s+` (sticky), written out. `\d+` can only succeed
+ * whole (a digit given back is not `.` or `)`), and `\s+` is greedy with nothing after it.
+ */
+function enumerationLineEnd(text: string, at: number): number {
+  const n = text.length;
+  const c = text.charCodeAt(at);
+  let i = at + 1;
+  if ((c >= 65 && c <= 72) || (c >= 97 && c <= 104)) {
+    const d = text.charCodeAt(i);
+    if (d !== 58 && d !== 46 && d !== 41) return -1;
+    i++;
+  } else if (isDigit(c)) {
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    const d = text.charCodeAt(i);
+    if (d !== 46 && d !== 41) return -1;
+    i++;
+  } else if (c !== 45 && c !== 42 && c !== 0x2022) return -1;
+  if (!(i < n && isRegexSpace(text.charCodeAt(i)))) return -1;
+  while (i < n && isRegexSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** An option line's marker, from `at`, or -1: exactly `[A-D][:.)]\s` (sticky, case-insensitive). */
+function choiceLineEnd(text: string, at: number): number {
+  const c = text.charCodeAt(at);
+  if (!((c >= 65 && c <= 68) || (c >= 97 && c <= 100))) return -1;
+  const d = text.charCodeAt(at + 1);
+  if (d !== 58 && d !== 46 && d !== 41) return -1;
+  return at + 2 < text.length && isRegexSpace(text.charCodeAt(at + 2)) ? at + 3 : -1;
+}
+
+/**
+ * How many times a multiline, global regex `^\s*<tail>` matches `text` (as `count` would count
+ * them), in linear time; `tailEnd(text, at)` matches the tail at `at` (the end of its match, or
+ * -1). A regex engine tries `^\s*` from every line start: in a run of k blank lines each try
+ * consumes the rest of the run before the tail fails, k^2 / 2 steps (10,000 newlines took a
+ * second). But no tail here starts with whitespace, so from any line start the greedy `\s*` can
+ * only succeed where the run of whitespace ends: every line start inside one run leads to the
+ * same place, and the tail is tried there once. Tails never match the empty string.
+ */
+function countLineAnchored(
+  text: string,
+  tailEnd: (text: string, at: number) => number,
+  limit = Number.POSITIVE_INFINITY,
+): number {
+  const n = text.length;
+  let matches = 0;
+  let pos = 0; // where the global regex would search next (its lastIndex)
+  while (pos < n && matches < limit) {
+    // The first line start at or after pos.
+    let at = pos;
+    if (at > 0 && !isLineTerminator(text.charCodeAt(at - 1))) {
+      while (at < n && !isLineTerminator(text.charCodeAt(at))) at++;
+      at++;
+    }
+    // Its leading whitespace (across blank lines): the one place the tail can start.
+    while (at < n && isRegexSpace(text.charCodeAt(at))) at++;
+    if (at >= n) break;
+    const end = tailEnd(text, at);
+    if (end >= 0) {
+      matches++;
+      pos = end;
+    } else {
+      // Every line start up to `at` ends its whitespace at `at` too: none of them can match.
+      pos = at + 1;
+    }
+  }
+  return matches;
 }
 
 export function structuralFeatures(messages: ChatMessage[]): StructuralFeatures {
@@ -123,29 +276,31 @@ function conditionCounts(text: string): { conditions: number; nested: number } {
  */
 const ASK_WINDOW = 2_000;
 
-function structuralFeaturesOfText(text: string, messages: ChatMessage[]): StructuralFeatures {
+function structuralFeaturesOfText(fullText: string, messages: ChatMessage[]): StructuralFeatures {
+  const text = featureText(fullText);
   const scan = scanText(text);
   const cond = conditionCounts(text);
+  // The same window whether or not the text was bounded: featureText keeps the ends.
   const ask =
     text.length <= 2 * ASK_WINDOW ? text : `${text.slice(0, ASK_WINDOW)}\n${text.slice(-ASK_WINDOW)}`;
   return {
     // ~4 characters a token for English; the real count comes back in the model's usage.
-    approxTokens: Math.ceil(text.length / 4),
+    approxTokens: Math.ceil(fullText.length / 4),
     messages: messages.length,
     hasSystem: messages.some((m) => m.role === 'system') ? 1 : 0,
     questions: scan.questions,
-    instructions: count(INSTRUCTION, text),
+    instructions: countLineAnchored(text, instructionLineEnd),
     distinctInstructions: distinctMatches(SENTENCE_INSTRUCTION, ask),
     conditions: cond.conditions,
     nestedConditions: cond.nested,
-    enumerations: count(ENUMERATION, text),
+    enumerations: countLineAnchored(text, enumerationLineEnd),
     codeBlocks: Math.floor(count(CODE_FENCE, text) / 2),
     asksForJson: JSON_ASK.test(text) ? 1 : 0,
     formatList: LIST_ASK.test(ask) ? 1 : 0,
     formatTable: TABLE_ASK.test(ask) ? 1 : 0,
     formatCode: CODE_ASK.test(ask) ? 1 : 0,
     formatNumber: NUMBER_ASK.test(ask) ? 1 : 0,
-    formatChoice: CHOICE_ASK.test(ask) ? 1 : 0,
+    formatChoice: CHOICE_WORD.test(ask) || countLineAnchored(ask, choiceLineEnd, 1) > 0 ? 1 : 0,
     formatYesNo: YES_NO_ASK.test(ask) ? 1 : 0,
     toolDefinitions: count(TOOL_DEFINITION, text),
     digits: scan.digits,
@@ -321,7 +476,8 @@ function isWordChar(c: number): boolean {
  * another bit of its hash (collisions then cancel on average instead of adding up), counts
  * damped with log(1 + |count|) and the vector scaled to unit length. A word is FNV-1a hashed as
  * it is scanned, then mixed with murmur3's finaliser; a bigram hashes its two words' hashes.
- * Deterministic: the same text gives the same vector everywhere.
+ * Deterministic: the same text gives the same vector everywhere. Reads at most
+ * FEATURE_TEXT_LIMIT characters (featureText).
  */
 export function hashedLexicalFeatures(text: string, opts: HashingOptions = DEFAULT_HASHING): SparseVector {
   const size = 1 << opts.bits;
@@ -330,7 +486,7 @@ export function hashedLexicalFeatures(text: string, opts: HashingOptions = DEFAU
   if (scratch.length !== size) scratch = new Float64Array(size);
   const acc = scratch;
   const touched: number[] = [];
-  const lower = text.toLowerCase();
+  const lower = featureText(text).toLowerCase();
   const wantUni = opts.ngrams.includes(1);
   const wantBi = opts.ngrams.includes(2);
   let prev = -1;

@@ -17,7 +17,6 @@ import type {
   Route,
   TaskConfig,
 } from '../config/schema';
-import { attachedCalibration } from './calibration/attached';
 import { unitHash } from './hash';
 import type { TaskControl } from './control';
 import type { RungSkip } from './rung-decision';
@@ -108,9 +107,29 @@ export class UnknownTaskError extends Error {
   }
 }
 
+/**
+ * What the snapshot takes from a task's calibration artefact (src/router/calibration/artefact.ts,
+ * read and verified by src/calibration/artefact-file.ts when the config was loaded).
+ */
+export interface TaskCalibration {
+  version: string;
+  rungs: readonly {
+    calibration: CalibrationMap;
+    threshold: number | null;
+    confidence: ConfidenceSource | null;
+    skip: RungSkip | null;
+  }[];
+  classifier: { version: string } | null;
+}
+
 export interface SnapshotOptions {
   /** The request id: rollout bucket and shadow sample are a stable hash of it. */
   requestId: string;
+  /**
+   * The artefacts of the config's tasks, by task id (`LoadedConfig.calibrations`): a task that
+   * names a calibration must find its artefact here.
+   */
+  calibrations: Readonly<Record<string, TaskCalibration>>;
   latencyBudgetMs?: number;
   /** Task queue of shadow children (tests run their own). */
   shadowTaskQueue?: string;
@@ -177,10 +196,13 @@ export function buildPolicySnapshot(
   // A request decided under a control override says so in its trace and ledger row.
   const version =
     opts.control && task !== configured ? `${configVersion}+ctl${opts.control.version}` : configVersion;
-  const artefact = task.calibration !== undefined ? attachedCalibration(config, taskId) : undefined;
+  const artefact =
+    task.calibration !== undefined && Object.hasOwn(opts.calibrations, taskId)
+      ? opts.calibrations[taskId]
+      : undefined;
   if (task.calibration !== undefined && !artefact) {
     throw new Error(
-      `task "${taskId}" names calibration "${task.calibration}", but its artefact was not loaded: load the config with loadConfig or validateConfig`,
+      `task "${taskId}" names calibration "${task.calibration}", but its artefact was not given: pass the calibrations of the LoadedConfig (loadConfig or validateConfig) as opts.calibrations`,
     );
   }
 

@@ -62,6 +62,21 @@ describe('exit codes and messages', () => {
     expect(missing.stderr).toMatch(/missing required argument/);
   });
 
+  it('an empty request id is a usage error (2), refused before anything connects', async () => {
+    // 127.0.0.1:1: were the id not checked first, this would be exit 4 (unreachable), or 1.
+    const unreachable = ['--address', '127.0.0.1:1'];
+    for (const args of [
+      ['trace', '', ...unreachable],
+      ['trace', '  ', ...unreachable],
+      ['cancel', '', ...unreachable],
+      ['feedback', '', '--score', '1', '--ledger', 'sqlite::memory:'],
+    ]) {
+      const r = await cascade(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(/invalid for argument 'request-id'\. the request id is empty/);
+    }
+  });
+
   it('a bad value is a usage error naming the flag and what it takes', async () => {
     const r = await cascade(['report', '--since', 'yesterday', '--ledger', 'sqlite::memory:']);
     expect(r.code).toBe(2);

@@ -15,12 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, inject, it } from 'vitest';
-import { decide } from '../../activities/classify';
-import { readArtefactFile, registerArtefact } from '../../src/calibration/artefact-file';
+import { classifiersOf, readArtefactFile } from '../../src/calibration/artefact-file';
 import { formatPct } from '../../src/client/summary';
 import { loadConfig } from '../../src/config/load';
 import { demoSet } from '../../src/demo/demo-set';
 import { auc } from '../../src/router/calibration/metrics';
+import { decide } from '../../src/router/decide';
 import { sharedDataPath } from '../helpers/shared-data';
 import { describeShared } from '../helpers/shared-suite';
 
@@ -306,15 +306,18 @@ describe('npm start (cascade dev --demo)', () => {
       // The classifier decided on rows it never saw: its recorded P(good) for Mixtral, scored by
       // the labels, is the same as the artefact's classifier recomputed here on the same prompts.
       const fitted = readArtefactFile(ARTEFACT);
-      registerArtefact(fitted);
+      const classifiers = classifiersOf(fitted);
       const small = fitted.ladder[0]!;
       const scores = heldout.map(
         (r) =>
-          decide({
-            task: SHIPPED_TASK,
-            messages: [{ role: 'user', content: r.prompt }],
-            classifier: { version: fitted.classifier!.version, calibrationVersion: fitted.version },
-          }).predicted![0]!,
+          decide(
+            {
+              task: SHIPPED_TASK,
+              messages: [{ role: 'user', content: r.prompt }],
+              classifier: { version: fitted.classifier!.version, calibrationVersion: fitted.version },
+            },
+            classifiers,
+          ).predicted![0]!,
       );
       const separation = new RegExp(
         `on these (\\d+) rows the pre-route classifier's P\\(good\\) for ${small} separates .+ AUC (\\d\\.\\d\\d)`,

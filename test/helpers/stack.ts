@@ -154,6 +154,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   try {
     workers = await startWorkers({
       config: config.config,
+      calibrations: config.calibrations,
       address: inject('temporalAddress'),
       namespace: inject('temporalNamespace'),
       workflowBundlePath: inject('workflowBundlePath'),

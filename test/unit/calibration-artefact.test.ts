@@ -104,7 +104,21 @@ describe('the calibration artefact', () => {
     expect(a.classifier?.version).toMatch(/^clf-[0-9a-f]{12}$/);
     expect(a.ladder).toEqual(['small', 'large']);
     expect(a.training).toMatchObject({ rows: 240, files: [{ name: 'quiz.jsonl', rows: 240 }] });
-    expect(a.target).toMatchObject({ relativeQuality: 0.95, confidence: 0.9, bound: 'bootstrap-percentile' });
+    expect(a.target).toMatchObject({
+      relativeQuality: 0.95,
+      confidence: 0.9,
+      bound: 'learn-then-test',
+      statistic: 'thinned-binomial',
+      sequence: 'fixed-sequence',
+    });
+    expect(a.format).toBe(2);
+    // What was considered and how the rows were split are on the record.
+    expect(a.candidates).toEqual(['small', 'large']);
+    expect(a.selection).toBe('ladder');
+    expect(a.split.fitRows + a.split.testRows).toBe(240);
+    expect(a.split.fitRows).toBe(72);
+    expect(a.search.policies).toBeGreaterThan(10);
+    expect(a.guarantee).toMatch(/^With probability at least 90% over the labelled sample/);
     expect(a.rungs[0]!.confidenceKind).toBe('answer_logprob');
     expect(['platt', 'piecewise']).toContain(a.rungs[0]!.calibration.kind);
     expect(a.chosen.intervals.savings).toHaveLength(2);
@@ -151,7 +165,10 @@ describe('a task pointing to an artefact (config load)', () => {
     const loaded = loadConfig(cfg);
     const a = outcome.artefact;
     expect(loaded.calibrations.quiz!.version).toBe(a.version);
-    const snap = buildPolicySnapshot(loaded.config, loaded.version, 'quiz', { requestId: 'r1' });
+    const snap = buildPolicySnapshot(loaded.config, loaded.version, 'quiz', {
+      requestId: 'r1',
+      calibrations: loaded.calibrations,
+    });
     expect(snap.calibrationVersion).toBe(a.version);
     expect(snap.rungs[0]).toMatchObject({
       confidence: 'answer_logprob', // from the artefact: the config gave none
@@ -160,6 +177,10 @@ describe('a task pointing to an artefact (config load)', () => {
       skip: a.rungs[0]!.skip,
     });
     expect(snap.classifier).toEqual({ version: a.classifier!.version, calibrationVersion: a.version });
+    // The artefacts are handed over explicitly: without them the snapshot refuses the task.
+    expect(() =>
+      buildPolicySnapshot(loaded.config, loaded.version, 'quiz', { requestId: 'r1', calibrations: {} }),
+    ).toThrow(/names calibration .* but its artefact was not given/);
     // A recalibration is a new config version.
     const plain = parseConfig(
       configText('out/calibration.json')
@@ -198,6 +219,33 @@ describe('a task pointing to an artefact (config load)', () => {
     );
     expect(route.issues[0]!.path).toBe('tasks.quiz.calibration');
     expect(route.message).toContain('tasks.quiz.calibration');
+  });
+
+  it('an artefact written before format 2 still loads, with its version, maps and thresholds', () => {
+    const fixture = path.resolve(__dirname, '../fixtures/calibration/replay-gsm8k.json');
+    const raw = JSON.parse(fs.readFileSync(fixture, 'utf8')) as { version: string; format: number };
+    expect(raw.format).toBe(1);
+    const old = readArtefactFile(fixture);
+    expect(old.version).toBe(raw.version);
+    expect(old.target.bound).toBe('bootstrap-percentile');
+  });
+
+  it('an artefact this build cannot read names the file and the command that makes it again', () => {
+    const future = { ...JSON.parse(fs.readFileSync(outcome.files.latest, 'utf8')), format: 3 };
+    const file = path.join(dir, 'future', 'calibration.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(future));
+    expect(() => readArtefactFile(file)).toThrow(
+      new RegExp(
+        `^${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: format 3 is not one this cascade-router reads \\(formats 1, 2\\).*` +
+          'cascade calibrate --train quiz.jsonl --ladder small,large --target 0.95 --confidence 0.9 --out ',
+      ),
+    );
+    const broken = { ...JSON.parse(fs.readFileSync(outcome.files.latest, 'utf8')), chosen: undefined };
+    fs.writeFileSync(file, JSON.stringify(broken));
+    expect(() => readArtefactFile(file)).toThrow(
+      /chosen: .*make it again with: cascade calibrate --train quiz\.jsonl/,
+    );
   });
 
   it('a hand-stamped artefact must still match its ladder', () => {

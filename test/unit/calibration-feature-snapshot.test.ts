@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide } from '../../activities/classify';
+import { decide } from '../../src/router/decide';
 import { ArtefactError, readArtefactFile, stampVersions } from '../../src/calibration/artefact-file';
 import { readLabelledData } from '../../src/calibration/labelled-data';
 import {

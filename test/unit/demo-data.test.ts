@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { pricesFromConfig } from '../../src/calibration/labelled-data';
 import { runCalibration } from '../../src/calibration/run';
 import { loadConfig } from '../../src/config/load';
-import { attachedCalibration } from '../../src/router/calibration/attached';
 import { demoSet, SHIPPED_HELDOUT, SHIPPED_TASK, SHIPPED_TRAIN } from '../../src/demo/demo-set';
 
 const root = path.resolve(__dirname, '../..');
@@ -46,7 +45,7 @@ describe('data/demo', () => {
     { timeout: 120_000 },
     () => {
       const loaded = loadConfig(path.join(root, 'cascade.config.yaml'));
-      const shipped = attachedCalibration(loaded.config, SHIPPED_TASK);
+      const shipped = loaded.calibrations[SHIPPED_TASK];
       expect(shipped).toBeDefined();
       const versioned = JSON.parse(
         fs.readFileSync(path.join(ARTEFACT_DIR, `${shipped!.version}.json`), 'utf8'),

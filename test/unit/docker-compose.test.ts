@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { isLoopbackHost } from '../../src/codec/server';
 import { loadConfig } from '../../src/config/load';
 import { ENV_NAMES } from '../../src/env';
 import { createCascadeMetrics } from '../../src/telemetry/metrics';
@@ -351,11 +352,32 @@ describe('docker-compose.yml', () => {
         'CASCADE_CODEC_KEYS',
         'CASCADE_API_TOKENS',
       ],
-      'cascade-codec-server': ['CASCADE_CODEC_KEYS'],
+      'cascade-codec-server': ['CASCADE_CODEC_KEYS', 'CASCADE_CODEC_SERVER_TOKEN'],
       'cascade-setup': ['TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE'],
     };
     for (const [n, vars] of Object.entries(need)) {
       for (const v of vars) expect(allEnvNames(services[n]!), `${n}: ${v}`).toContain(v);
+    }
+  });
+
+  it('gives a codec server that listens off loopback its token, and no other service the token', () => {
+    // `cascade codec-server` refuses to listen beyond loopback without CASCADE_CODEC_SERVER_TOKEN
+    // (src/codec/server.ts): in a container it listens on 0.0.0.0, reachable by every service.
+    const codecServers = names.filter((n) => commandOf(services[n]!)[0] === 'codec-server');
+    expect(codecServers).toEqual(['cascade-codec-server']);
+    for (const n of codecServers) {
+      const args = commandOf(services[n]!);
+      const host = args.includes('--host') ? args[args.indexOf('--host') + 1]! : '127.0.0.1';
+      expect(isLoopbackHost(host), `${n} listens on ${host}`).toBe(false);
+      expect(allEnvNames(services[n]!), `${n}: CASCADE_CODEC_SERVER_TOKEN`).toContain(
+        'CASCADE_CODEC_SERVER_TOKEN',
+      );
+    }
+    // The token lets its holder read every prompt: only the codec server has it.
+    for (const n of names.filter((m) => !codecServers.includes(m))) {
+      expect(allEnvNames(services[n]!), `${n} gets the codec server token`).not.toContain(
+        'CASCADE_CODEC_SERVER_TOKEN',
+      );
     }
   });
 

@@ -1,9 +1,10 @@
 /**
  * `cascade advise --profile`: rows of the synthetic sets (data/synthetic) profiled through their
- * small and large models as workflows (dev server, workers, recorded-model server), then advised:
- * a calibrated cascade for mmlu_qwen (gpt-4o-mini -> gpt-4o), static large for truthfulqa_llama
- * (llama3.1-8b -> llama3.1-405b), with the figures behind each printed. (The sets are made so
- * these are the answers, as they are on the recorded sets of the same names: test/shared/.)
+ * models as workflows (dev server, workers, recorded-model server), then advised with the
+ * guarantee (the ladder chosen among every profiled model, as `cascade calibrate --candidates`
+ * chooses it): a calibrated cascade for mmlu_qwen (gpt-4o-mini, the two qwen2.5 and gpt-4o
+ * profiled), static large for truthfulqa_llama (llama3.1-8b -> llama3.1-405b), with the figures
+ * behind each printed.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +29,8 @@ beforeAll(async () => {
     models: {
       'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6, concurrency: 16 },
       'gpt-4o': { inputPerMTok: 2.5, outputPerMTok: 10, concurrency: 16 },
+      'qwen2.5-32b-coder-instruct': { inputPerMTok: 0.8, outputPerMTok: 0.8, concurrency: 16 },
+      'qwen2.5-72b-instruct': { inputPerMTok: 0.9, outputPerMTok: 0.9, concurrency: 16 },
       'llama3.1-8b': { inputPerMTok: 0.2, outputPerMTok: 0.2, concurrency: 16 },
       'llama3.1-405b': { inputPerMTok: 3, outputPerMTok: 3, concurrency: 16 },
     },
@@ -72,7 +75,12 @@ async function profile(name: string, file: string, models: string[]): Promise<st
 
 describe('cascade advise on profiles', () => {
   it('recommends a calibrated cascade for mmlu_qwen and static for truthfulqa_llama, with the figures', async () => {
-    const mmlu = await profile('mmlu-qwen', MMLU, ['gpt-4o-mini', 'gpt-4o']);
+    const mmlu = await profile('mmlu-qwen', MMLU, [
+      'gpt-4o-mini',
+      'qwen2.5-32b-coder-instruct',
+      'qwen2.5-72b-instruct',
+      'gpt-4o',
+    ]);
     const truthful = await profile('truthfulqa-llama', TRUTHFUL, ['llama3.1-8b', 'llama3.1-405b']);
     const base = {
       monthlyTokens: 200e6,
@@ -92,6 +100,7 @@ describe('cascade advise on profiles', () => {
     expect(a!.labelled.rows).toBe(300);
     expect(a!.labelled.labelSource).toBe('recorded-label');
     expect(a!.recommendation.kind).toBe('calibrated-cascade');
+    expect(a!.fit!.artefact.candidates).toHaveLength(4);
     expect(a!.labelled.chosen!.lowerBound).toBeGreaterThanOrEqual(0.97);
     expect(a!.recommendation.monthlySavingUsd!).toBeGreaterThan(0);
     expect(md.text()).toMatch(/\*\*Recommendation: calibrated cascade\.\*\*/);
@@ -121,8 +130,11 @@ describe('cascade advise on profiles', () => {
       calibrationsOut: path.join(dir, 'cal'),
       stdout: snip,
     });
-    const yaml = YAML.parse(snip.text()) as { tasks: Record<string, { route: string; calibration: string }> };
+    const yaml = YAML.parse(snip.text()) as {
+      tasks: Record<string, { route: string; calibration: string; rungs: { model: string }[] }>;
+    };
     expect(yaml.tasks.mmlu!.route).toBe('cascade');
+    expect(yaml.tasks.mmlu!.rungs.map((r) => r.model)).toEqual(a!.fit!.artefact.ladder);
     expect(fs.existsSync(yaml.tasks.mmlu!.calibration)).toBe(true);
   }, 300_000);
 });

@@ -73,9 +73,17 @@ beforeAll(async () => {
     out: path.dirname(paths().fitted),
     resamples: 300,
   }).artefact;
-  // Never skip on the fitted one, whatever the search chose, so its thresholds decide.
+  // Never skip on the fitted one, whatever the search chose, so its thresholds decide (a
+  // threshold of its own when the guarantee accepted nothing and the rung was skipped instead).
   variant(paths().fitted, (a) => {
     a.rungs[0]!.skip = null;
+    if (a.rungs[0]!.threshold === null) {
+      // Between a row's uncalibrated reading and its calibrated one, so the map decides it.
+      const map = a.rungs[0]!.calibration;
+      const raws = readRows(MMLU).map((r) => r.models[SMALL]!.raw_confidence!);
+      const raw = raws.find((x) => Math.abs(Math.exp(x) - calibrate(map, x)) > 0.05)!;
+      a.rungs[0]!.threshold = Math.round(((Math.exp(raw) + calibrate(map, raw)) / 2) * 1e4) / 1e4;
+    }
   });
   variant(paths().always, withSkip({ kind: 'always' }));
   variant(paths().below, withSkip({ kind: 'below', predicted: 0.999 }));

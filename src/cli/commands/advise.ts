@@ -203,7 +203,10 @@ export function registerAdvise(program: Command): void {
       if (ladder && ladder.length !== 2)
         throw new CliError('--ladder takes two models: small,large', EXIT.usage);
       const configFile = opts.config ?? readEnv().configPath;
-      const loaded = opts.config || fs.existsSync(configFile) ? loadConfigForCli(configFile) : null;
+      const loaded =
+        opts.config || fs.existsSync(configFile)
+          ? loadConfigForCli(configFile, { calibrations: false })
+          : null;
       const schemas: Record<string, Record<string, unknown> | undefined> = {};
       if (loaded) for (const [t, c] of Object.entries(loaded.config.tasks)) schemas[t] = c.responseSchema;
       adviseCommand({

@@ -1,8 +1,11 @@
 /**
- * `cascade calibrate --train FILE... --ladder a,b[,c] --target 0.97 --confidence 0.95 --out DIR`:
- * fit calibration maps, the pre-route classifier and thresholds on labelled outcomes; write the
- * versioned artefact a task points to (`calibration:`), print the cost/quality curve with the
- * chosen point, and draw it as an SVG. Bad data is a usage error naming the file and line.
+ * `cascade calibrate --train FILE... (--ladder a,b[,c] | --candidates a,b,c,...) --target 0.97
+ * --confidence 0.95 --out DIR`: fit calibration maps and the pre-route classifier on one part of
+ * the labelled rows, test the candidate policies on the other with the learn-then-test guarantee
+ * (with --candidates the ladder itself is chosen: any cheapest-first subset, a single cheaper model
+ * included, or "do not route"); write the versioned artefact a task points to (`calibration:`),
+ * print the chosen ladder, the cost/quality curve with the chosen point and the guarantee in
+ * words, and draw the curve as an SVG. Bad data is a usage error naming the file and line.
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
@@ -21,7 +24,10 @@ import { loadConfigForCli } from '../load-config';
 
 interface CalibrateCliOptions {
   train: string[];
-  ladder: string;
+  ladder?: string;
+  candidates?: string;
+  maxRungs: string;
+  fitShare: string;
   target: string;
   confidence: string;
   out: string;
@@ -43,11 +49,23 @@ function number(name: string, value: string, ok: (x: number) => boolean, what: s
 export function registerCalibrate(program: Command): void {
   program
     .command('calibrate')
-    .description('Fit calibration maps, the pre-route classifier and thresholds with a quality guarantee')
+    .description(
+      'Choose the ladder, thresholds and skip points with a quality guarantee (learn-then-test), or say "do not route"',
+    )
     .requiredOption('--train <files...>', 'labelled JSONL files (the shape of ../shared/data)')
-    .requiredOption('--ladder <models>', 'the ladder, cheapest first: a,b[,c] (model names as in the data)')
-    .option('--target <q>', 'required accuracy relative to the last (large) model', '0.97')
-    .option('--confidence <c>', 'confidence of the lower bound the target must clear', '0.95')
+    .option('--ladder <models>', 'a fixed ladder, cheapest first: a,b[,c] (model names as in the data)')
+    .option(
+      '--candidates <models>',
+      'candidate models, cheapest first, the last the reference: the ladder is chosen among their cheapest-first subsets',
+    )
+    .option('--max-rungs <n>', 'the longest ladder --candidates considers', '3')
+    .option('--target <q>', 'required accuracy relative to the last (reference) model', '0.97')
+    .option(
+      '--confidence <c>',
+      'probability the guarantee holds over the labelled sample (1 - delta)',
+      '0.95',
+    )
+    .option('--fit-share <f>', 'share of the rows fitted on (maps, classifier, order); the rest test', '0.3')
     .requiredOption(
       '--out <dir>',
       'where to write the artefact (<version>.json, calibration.json, curve.svg)',
@@ -58,18 +76,31 @@ export function registerCalibrate(program: Command): void {
       '--prices <spec>',
       'prices for models the config lacks: model=IN/OUT,... (USD per million tokens)',
     )
-    .option('--seed <n>', 'seed of folds and resamples', '1')
-    .option('--resamples <n>', 'bootstrap resamples', '1000')
+    .option('--seed <n>', "seed of the split, folds, the test's thinning and resamples", '1')
+    .option('--resamples <n>', "bootstrap resamples of the chosen point's descriptive intervals", '1000')
     .option('--no-classifier', 'no pre-route classifier: thresholds only (rules-v1 at run time)')
     .action((opts: CalibrateCliOptions) => {
-      const ladder = opts.ladder
+      if (!opts.ladder === !opts.candidates)
+        throw new CliError(
+          'give --ladder a,b (a fixed ladder) or --candidates a,b,c (choose the ladder)',
+          EXIT.usage,
+        );
+      const flag = opts.ladder ? 'ladder' : 'candidates';
+      const models = (opts.ladder ?? opts.candidates)!
         .split(',')
         .map((m) => m.trim())
         .filter(Boolean);
-      if (ladder.length < 2)
-        throw new CliError('--ladder needs at least two models: small,large', EXIT.usage);
-      if (new Set(ladder).size !== ladder.length)
-        throw new CliError(`--ladder names a model twice: ${ladder.join(',')}`, EXIT.usage);
+      if (models.length < 2)
+        throw new CliError(`--${flag} needs at least two models: small,large`, EXIT.usage);
+      if (new Set(models).size !== models.length)
+        throw new CliError(`--${flag} names a model twice: ${models.join(',')}`, EXIT.usage);
+      const maxRungs = number(
+        'max-rungs',
+        opts.maxRungs,
+        (x) => Number.isInteger(x) && x >= 1,
+        'an integer >= 1',
+      );
+      const fitShare = number('fit-share', opts.fitShare, (x) => x > 0 && x < 1, 'in (0, 1)');
       const target = number(
         'target',
         opts.target,
@@ -81,14 +112,15 @@ export function registerCalibrate(program: Command): void {
       const resamples = number(
         'resamples',
         opts.resamples,
-        (x) => Number.isInteger(x) && x >= 100,
-        'an integer >= 100',
+        (x) => Number.isInteger(x) && x >= 10,
+        'an integer >= 10',
       );
 
       let prices: PriceBook = {};
       const configFile = opts.config ?? readEnv().configPath;
       if (opts.config || fs.existsSync(configFile)) {
-        prices = pricesFromConfig(loadConfigForCli(configFile).config.models);
+        // Prices only: the config's own artefacts (perhaps the stale one being replaced) are not read.
+        prices = pricesFromConfig(loadConfigForCli(configFile, { calibrations: false }).config.models);
       }
       if (opts.prices) {
         try {
@@ -101,7 +133,8 @@ export function registerCalibrate(program: Command): void {
       try {
         outcome = runCalibration({
           train: opts.train,
-          ladder,
+          ...(opts.ladder ? { ladder: models } : { candidates: models, maxRungs }),
+          fitShare,
           target,
           confidence,
           out: opts.out,

@@ -5,6 +5,7 @@ import { connectCascadeForCli } from '../connect';
 import { readEnv } from '../../env';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
+import { nonEmptyArg, requestIdArg } from '../args';
 
 export interface CancelOptions {
   json?: boolean;
@@ -56,11 +57,11 @@ export function registerCancel(program: Command): void {
     .description(
       'Cancel a running request: its workflow ends CANCELLED and its in-flight model call is aborted',
     )
-    .argument('<request-id>', 'the request id (= the workflow id)')
+    .argument('<request-id>', 'the request id (= the workflow id)', requestIdArg)
     .option('--json', 'print the outcome as one JSON document')
     .option('-c, --config <file>', 'config file')
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or localhost:7233)')
-    .option('--namespace <name>', 'namespace')
+    .option('--namespace <name>', 'namespace', nonEmptyArg)
     .action(
       async (id: string, opts: CancelOptions & { config?: string; address?: string; namespace?: string }) => {
         const loaded = loadConfigForCli(opts.config);

@@ -4,7 +4,7 @@
  * to whoever may call it (docs/encryption.md).
  */
 import type { Command } from 'commander';
-import { startCodecServer } from '../../codec/server';
+import { assertSafeCodecListen, CodecServerConfigError, startCodecServer } from '../../codec/server';
 import { readEnv } from '../../env';
 import { cliPayloadCodec } from '../connect';
 import { CliError, EXIT } from '../errors';
@@ -34,7 +34,8 @@ export function registerCodecServer(program: Command): void {
 Keys come from CASCADE_CODEC_KEYS (id:base64key,..., each 32 bytes: \`openssl rand -base64 32\`)
 and CASCADE_CODEC_KEY_ID (the key /encode uses; default the first). Every key decrypts.
 With CASCADE_CODEC_SERVER_TOKEN set, /encode and /decode require "Authorization: Bearer <token>":
-anyone who can call /decode can read every prompt and answer in your histories.
+anyone who can call /decode can read every prompt and answer in your histories. Without a token
+it listens on loopback only: any other --host is refused (exit 2).
 
 Point the Temporal Web UI at it:
   temporal server start-dev --ui-codec-endpoint http://127.0.0.1:8789
@@ -55,6 +56,12 @@ See docs/encryption.md.
             'workers use (id:base64key,...; docs/encryption.md)',
           EXIT.usage,
         );
+      }
+      try {
+        assertSafeCodecListen(opts.host, env.codecServerToken);
+      } catch (err) {
+        if (err instanceof CodecServerConfigError) throw new CliError(err.message, EXIT.usage);
+        throw err;
       }
       const port = opts.port === undefined ? env.codecPort : parsePort(opts.port);
       const corsOrigins = opts.corsOrigin ?? [
@@ -81,11 +88,6 @@ See docs/encryption.md.
         `codec server on ${server.url} (encrypting with key "${codec.activeKeyId}", ` +
           `CORS for ${corsOrigins.join(', ')}, ${env.codecServerToken ? 'bearer token required' : 'no auth'})\n`,
       );
-      if (!env.codecServerToken && !isLoopback(opts.host)) {
-        process.stderr.write(
-          `warning: listening on ${opts.host} without CASCADE_CODEC_SERVER_TOKEN: anyone who reaches it can decrypt your histories\n`,
-        );
-      }
       await untilSignal();
       await server.close();
     });
@@ -120,10 +122,6 @@ function checkOrigin(origin: string): void {
       EXIT.usage,
     );
   }
-}
-
-function isLoopback(host: string): boolean {
-  return host === '127.0.0.1' || host === '::1' || host === 'localhost';
 }
 
 /** Resolves on the first SIGINT or SIGTERM (Ctrl-C, docker stop). */

@@ -20,6 +20,7 @@ import { startDevGateway } from '../../gateway/dev';
 import { cliDataConverter } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
+import { concurrencyArg, nonNegativeNumberArg } from '../args';
 
 interface DevOptions {
   config?: string;
@@ -44,8 +45,13 @@ export function registerDev(program: Command): void {
     .option('-c, --config <file>', 'config file (default: $CASCADE_CONFIG or ./cascade.config.yaml)')
     .option('--demo', 'run a demo batch through the cascade and print its summary before READY')
     .option('--exit-after-demo', 'stop everything after the demo instead of serving on')
-    .option('--latency-scale <x>', 'recorded-model latency multiplier (1 = as recorded)', '0.25')
-    .option('--concurrency <n>', 'demo requests in flight', '8')
+    .option(
+      '--latency-scale <x>',
+      'recorded-model latency multiplier (1 = as recorded)',
+      nonNegativeNumberArg,
+      '0.25',
+    )
+    .option('--concurrency <n>', 'demo requests in flight', concurrencyArg, '8')
     .action(async (opts: DevOptions) => {
       await runDev(opts);
     });
@@ -121,6 +127,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     const metricsFree = await portIsFree(env.metricsPort);
     workers = await startWorkers({
       config: () => watcher.current().config,
+      calibrations: () => watcher.current().calibrations,
       address: server.address,
       namespace,
       ledgerUrl: env.ledgerUrl,
@@ -141,7 +148,8 @@ async function runDev(opts: DevOptions): Promise<void> {
 
     if (opts.demo) {
       say('');
-      for (const n of [...set.notes, ...calibrationNotes(loaded.config, set)]) say(`demo: ${n}`);
+      for (const n of [...set.notes, ...calibrationNotes(loaded.config, set, loaded.calibrations)])
+        say(`demo: ${n}`);
       const client = await clientFor(server.address, namespace);
       const cascade = new CascadeClient({
         client,
@@ -172,6 +180,7 @@ async function runDev(opts: DevOptions): Promise<void> {
         formatVerdicts(
           taskVerdicts({
             config: loaded.config,
+            calibrations: loaded.calibrations,
             rows: set.rows,
             traces: result.traces,
             shadowChildren: children,

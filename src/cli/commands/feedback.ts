@@ -3,6 +3,7 @@ import { readEnv } from '../../env';
 import { openLedger } from '../../ledger/open';
 import { UnknownRequestError, type FeedbackRow, type Ledger } from '../../ledger/types';
 import { CliError, EXIT } from '../errors';
+import { ledgerOpenError, requestIdArg } from '../args';
 
 export interface FeedbackOptions {
   score: string;
@@ -62,7 +63,7 @@ export function registerFeedback(program: Command): void {
     .description(
       'Attach a quality signal (a rating, a validation result, an eval score) to a recorded request',
     )
-    .argument('<request-id>', 'the request id (as recorded in the ledger)')
+    .argument('<request-id>', 'the request id (as recorded in the ledger)', requestIdArg)
     .requiredOption('--score <number>', 'the score (any number: a rating, 0/1, an eval score)')
     .option('--label <text>', 'a label (e.g. "wrong", "thumbs-down", "valid")')
     .option('--source <name>', 'where the signal comes from (default: cli)')
@@ -75,7 +76,7 @@ export function registerFeedback(program: Command): void {
       try {
         ledger = await openLedger(url);
       } catch (err) {
-        throw new CliError(`cannot open the ledger: ${(err as Error).message}`, EXIT.unavailable);
+        throw ledgerOpenError(err);
       }
       try {
         await recordFeedback(id, opts, { ledger });

@@ -4,7 +4,12 @@ import { ConfigWatcher } from '../../config/watch';
 import { readEnv } from '../../env';
 import { GatewayConfigError, resolveGatewayAuth } from '../../gateway/auth';
 import { startGatewayOnWorkers } from '../../gateway/on-worker';
-import { DEFAULT_RESULT_TIMEOUT_MS, startGateway, type RunningGateway } from '../../gateway/server';
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_RESULT_TIMEOUT_MS,
+  startGateway,
+  type RunningGateway,
+} from '../../gateway/server';
 import { isServerHealthy } from '../../temporal/dev-server';
 import { installRuntime } from '../../temporal/runtime';
 import { startWorkers, type RunningWorkers } from '../../worker';
@@ -12,6 +17,7 @@ import { cliPayloadCodec } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
 import { parsePort } from './worker';
+import { nonEmptyArg } from '../args';
 
 interface GatewayCommandOptions {
   config?: string;
@@ -26,6 +32,7 @@ interface GatewayCommandOptions {
   ledger?: string;
   bodyLimit?: string;
   timeout?: string;
+  bodyTimeout?: string;
   taskQueue?: string;
   uiUrl?: string;
 }
@@ -55,12 +62,16 @@ export function registerGateway(program: Command): void {
     .option('--with-worker', 'the default (kept for older scripts)')
     .option('--workflow-bundle <file>', "the worker's prebuilt workflow bundle (default: bundle at start)")
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or localhost:7233)')
-    .option('--namespace <name>', 'namespace (default: the config temporal.namespace)')
+    .option('--namespace <name>', 'namespace (default: the config temporal.namespace)', nonEmptyArg)
     .option('--ledger <url>', 'outcome ledger for feedback and spend caps (default: $CASCADE_LEDGER_URL)')
     .option('--body-limit <bytes>', 'largest request body (default: $CASCADE_GATEWAY_BODY_LIMIT or 1048576)')
     .option(
       '--timeout <ms>',
-      `how long a request waits for its answer before a 504 (default ${DEFAULT_RESULT_TIMEOUT_MS})`,
+      `how long a request waits for its answer before a 504, Temporal outages included (default ${DEFAULT_RESULT_TIMEOUT_MS})`,
+    )
+    .option(
+      '--body-timeout <ms>',
+      `how long a request's headers and body may take to arrive before a 408 (default ${DEFAULT_BODY_TIMEOUT_MS})`,
     )
     .option('--task-queue <name>', 'the workflow task queue (default: cascade)')
     .option(
@@ -94,6 +105,8 @@ async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const bodyLimit =
     opts.bodyLimit !== undefined ? positiveInt('--body-limit', opts.bodyLimit) : env.gatewayBodyLimit;
   const resultTimeoutMs = opts.timeout !== undefined ? positiveInt('--timeout', opts.timeout) : undefined;
+  const bodyTimeoutMs =
+    opts.bodyTimeout !== undefined ? positiveInt('--body-timeout', opts.bodyTimeout) : undefined;
   let auth;
   try {
     ({ auth } = resolveGatewayAuth({ apiTokens: env.apiTokens, host: opts.host, allowDevNoAuth: false }));
@@ -122,6 +135,7 @@ async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     uiBaseUrl: opts.uiUrl ?? env.temporalUiUrl,
     bodyLimit,
     resultTimeoutMs,
+    bodyTimeoutMs,
     host: opts.host,
     port,
   };
@@ -133,6 +147,7 @@ async function runGateway(opts: GatewayCommandOptions): Promise<void> {
       installRuntime('WARN', {});
       workers = await startWorkers({
         config: () => watcher.current().config,
+        calibrations: () => watcher.current().calibrations,
         address,
         namespace,
         ledgerUrl,

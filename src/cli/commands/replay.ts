@@ -16,6 +16,7 @@ import {
 import { readEnv } from '../../env';
 import { cliDataConverter, connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
+import { requestIdArg } from '../args';
 
 interface ReplayCliOptions {
   workflowId?: string[];
@@ -38,6 +39,7 @@ export function registerReplay(program: Command): void {
     .option(
       '--workflow-id <id...>',
       'fetch these workflows’ histories from the server instead of (or besides) files',
+      (id: string, previous: string[] | undefined) => [...(previous ?? []), requestIdArg(id)],
     )
     .option(
       '--address <host:port>',

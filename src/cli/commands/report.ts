@@ -14,11 +14,12 @@ import type { CascadeConfig } from '../../config/schema';
 import { buildReport } from '../../monitors/build-report';
 import type { Report, Window } from '../../monitors/types';
 import { evaluationWindows } from '../../monitors/windows';
-import { taskCalibrations } from '../../router/calibration/attached';
+import type { CalibrationArtefact } from '../../router/calibration/artefact';
 import { renderReportHtml } from '../../report/html';
 import { renderReportTable } from '../../report/table';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
+import { ledgerOpenError, nonEmptyArg } from '../args';
 
 export interface ReportCliOptions {
   since?: string;
@@ -39,6 +40,8 @@ export interface ReportCliOptions {
 export interface ReportDeps {
   ledger: Ledger;
   config: CascadeConfig;
+  /** The artefacts of the config's tasks (`LoadedConfig.calibrations`): the calibrated baselines. */
+  calibrations?: Record<string, CalibrationArtefact>;
   now?: number;
   write?: (text: string) => void;
 }
@@ -69,7 +72,7 @@ export async function runReport(opts: ReportCliOptions, deps: ReportDeps): Promi
       window,
       reference,
       config: monitors,
-      calibrations: taskCalibrations(deps.config),
+      calibrations: deps.calibrations ?? {},
       now,
     });
   }
@@ -178,7 +181,7 @@ export function registerReport(program: Command): void {
     .option('--buckets <n>', 'time buckets for the charts and "sustained" (default: monitors.buckets)')
     .option('--latest', 'show the latest scheduled evaluation instead of computing one')
     .option('--json', 'print the report as one JSON document')
-    .option('--html <file>', 'write a self-contained HTML page with charts')
+    .option('--html <file>', 'write a self-contained HTML page with charts', nonEmptyArg)
     .option('--fail-on-alert', `exit ${EXIT_ALERTS} when an alert fires (cron jobs, CI gates)`)
     .option('--config <file>', 'config file (default: $CASCADE_CONFIG or ./cascade.config.yaml)')
     .option('--ledger <url>', 'ledger URL (default: $CASCADE_LEDGER_URL or the SQLite file under .cascade/)')
@@ -189,10 +192,14 @@ export function registerReport(program: Command): void {
       try {
         ledger = await openLedger(opts.ledger ?? readEnv().ledgerUrl);
       } catch (err) {
-        throw new CliError(`cannot open the ledger: ${(err as Error).message}`, EXIT.unavailable);
+        throw ledgerOpenError(err);
       }
       try {
-        const report = await runReport(opts, { ledger, config: loaded.config });
+        const report = await runReport(opts, {
+          ledger,
+          config: loaded.config,
+          calibrations: loaded.calibrations,
+        });
         if (opts.failOnAlert && report.alerts.length > 0) process.exitCode = EXIT_ALERTS;
       } finally {
         await ledger.close();

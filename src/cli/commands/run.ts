@@ -18,6 +18,7 @@ import { CASCADE_TASK_QUEUE } from '../../router/cascade-input';
 import { cliDataConverter, connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
+import { ledgerOpenError } from '../args';
 
 /** 128 + SIGINT, the shell's convention for "stopped by Ctrl-C". */
 export const EXIT_INTERRUPTED = 130;
@@ -277,7 +278,7 @@ unreadable file, a line that is not JSON); 3 invalid config; 4 Temporal unreacha
           ledger = capped ? await openLedger(readEnv().ledgerUrl) : undefined;
         } catch (err) {
           await connection.close();
-          throw new CliError(`cannot open the ledger: ${(err as Error).message}`, EXIT.unavailable);
+          throw ledgerOpenError(err);
         }
         const cascade = new CascadeClient({
           client: new Client({ connection, namespace, dataConverter: cliDataConverter() }),

@@ -4,6 +4,7 @@ import { registerSearchAttributes } from '../../temporal/search-attributes-setup
 import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
 import { connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
+import { nonEmptyArg } from '../args';
 
 /** `cascade setup`: register the Contracts' search attributes on a namespace (idempotent). */
 export function registerSetup(program: Command): void {
@@ -11,7 +12,7 @@ export function registerSetup(program: Command): void {
     .command('setup')
     .description('Register cascade-router search attributes on a Temporal namespace (safe to run again)')
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or localhost:7233)')
-    .option('--namespace <name>', 'namespace (default: $TEMPORAL_NAMESPACE or default)')
+    .option('--namespace <name>', 'namespace (default: $TEMPORAL_NAMESPACE or default)', nonEmptyArg)
     .option('--json', 'print one JSON document')
     .action(async (opts: { address?: string; namespace?: string; json?: boolean }) => {
       const env = readEnv();

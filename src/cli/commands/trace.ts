@@ -4,18 +4,19 @@ import { readEnv } from '../../env';
 import type { Trace } from '../../router/trace';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
+import { nonEmptyArg, requestIdArg } from '../args';
 
 /** `cascade trace ID`: the trace of one request (live while it runs), as text or JSON. */
 export function registerTrace(program: Command): void {
   program
     .command('trace')
     .description('Show the trace of a request: route, every call and attempt, checks, escalations, totals')
-    .argument('<request-id>', 'the request id (= the workflow id)')
+    .argument('<request-id>', 'the request id (= the workflow id)', requestIdArg)
     .option('--json', 'print the trace as one JSON document')
     .option('--history', 'print the full event history as JSON instead (for `cascade replay` and tests)')
     .option('-c, --config <file>', 'config file')
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or localhost:7233)')
-    .option('--namespace <name>', 'namespace')
+    .option('--namespace <name>', 'namespace', nonEmptyArg)
     .action(
       async (
         id: string,

@@ -7,6 +7,7 @@ import { startWorkers } from '../../worker';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
 import { isServerHealthy } from '../../temporal/dev-server';
+import { nonEmptyArg } from '../args';
 
 interface WorkerCommandOptions {
   config?: string;
@@ -41,8 +42,12 @@ export function registerWorker(program: Command): void {
     .description('Run a worker: cascade workflows, and model calls on cascade-model-<modelId> queues')
     .option('-c, --config <file>', 'config file (default: $CASCADE_CONFIG or ./cascade.config.yaml)')
     .option('--address <host:port>', 'Temporal frontend (default: $TEMPORAL_ADDRESS or localhost:7233)')
-    .option('--namespace <name>', 'namespace (default: the config temporal.namespace)')
-    .option('--models <ids>', 'serve only these models (comma-separated); default all in the config')
+    .option('--namespace <name>', 'namespace (default: the config temporal.namespace)', nonEmptyArg)
+    .option(
+      '--models <ids>',
+      'serve only these models (comma-separated); default all in the config',
+      nonEmptyArg,
+    )
     .option('--no-workflows', 'serve model queues only (scale model capacity separately from workflows)')
     .option(
       '--ledger <url>',
@@ -102,6 +107,7 @@ export function registerWorker(program: Command): void {
         });
         running = await startWorkers({
           config: () => watcher.current().config,
+          calibrations: () => watcher.current().calibrations,
           address,
           namespace,
           models: opts.models

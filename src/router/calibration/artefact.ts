@@ -1,12 +1,21 @@
 /**
  * The calibration artefact `cascade calibrate` writes and a task points to (`calibration:` in
  * cascade.config.yaml): per rung its calibration map, threshold and skip rule; the pre-route
- * classifier; what it was fitted on; the target, the confidence and the chosen operating point
- * with its intervals; the cost/quality curve; the recommendation (which may be "don't route");
- * and, optionally, the training rows' feature distribution (the input-drift reference). Versioned by content: `version` = `cal-` + 12 hex digits of sha256 over the canonical
- * JSON of everything but `version` and `createdAt` (src/calibration/artefact-file.ts computes it),
- * and the classifier has its own `clf-` version likewise. The same content always has the same
- * version, so a trace's `calibrationVersion` names exactly what decided it.
+ * classifier; what it was fitted on; the target, the confidence and the chosen operating point;
+ * the cost/quality curve; the recommendation (which may be "don't route"); and, optionally, the
+ * training rows' feature distribution (the input-drift reference). Versioned by content:
+ * `version` = `cal-` + 12 hex digits of sha256 over the canonical JSON of everything but `version`
+ * and `createdAt` (src/calibration/artefact-file.ts computes it), and the classifier has its own
+ * `clf-` version likewise. The same content always has the same version, so a trace's
+ * `calibrationVersion` names exactly what decided it.
+ *
+ * Two formats load:
+ * - format 2 (written now): the learn-then-test guarantee (guarantee.ts, select.ts): the
+ *   candidates considered, the split into a fit part and a test part, each tested policy's exact
+ *   p-value, the chosen ladder (any cheapest-first subset of the candidates, one model included);
+ * - format 1 (written before): a percentile-bootstrap bound computed on the rows that were also
+ *   fitted on, a fixed ladder. Its maps, thresholds, skips and classifier still decide exactly as
+ *   they did; only its stated confidence is the older, approximate one (`target.bound`).
  *
  * Pure: the schema, the types and the canonical JSON. Reading and writing files is elsewhere.
  */
@@ -15,10 +24,17 @@ import { CONFIDENCE_SOURCES, type ConfidenceSource } from '../../config/schema';
 import type { ClassifierModel } from '../classifier';
 import type { CalibrationMap } from '../policy';
 import type { RungSkip } from '../rung-decision';
-import type { Recommendation } from './search';
+
+export interface Recommendation {
+  route: 'cascade' | 'static';
+  /** The model a static route should serve with. */
+  model: string | null;
+  reason: string;
+}
 
 export const ARTEFACT_KIND = 'cascade-calibration';
-export const ARTEFACT_FORMAT = 1;
+/** The format `cascade calibrate` writes; format 1 artefacts still load. */
+export const ARTEFACT_FORMAT = 2;
 
 /** Confidence kinds of labelled data (`confidence_kind`) and the rung confidence source each calibrates. */
 export const CONFIDENCE_KIND_SOURCES: Record<string, ConfidenceSource> = {
@@ -144,12 +160,51 @@ export const featureSnapshotSchema = z.object({
   features: z.record(z.string(), referenceBinsSchema),
 });
 
-export const artefactSchema = z.object({
+const staticOptionSchema = z.object({
+  model: z.string(),
+  rung: z.number().int(),
+  relativeQuality: z.number(),
+  relativeCost: z.number(),
+  lowerBound: z.number(),
+});
+
+const chosenSchema = pointSchema.extend({
+  thresholds: z.array(z.number().nullable()),
+  accuracy: z.number(),
+  largeAccuracy: z.number(),
+  meanCostUsd: z.number(),
+  largeOnlyMeanCostUsd: z.number(),
+  intervals: z.object({
+    relativeQuality: interval,
+    relativeCost: interval,
+    savings: interval,
+    escalationRate: interval,
+  }),
+});
+
+const common = {
   kind: z.literal(ARTEFACT_KIND),
-  format: z.literal(ARTEFACT_FORMAT),
   version: z.string().regex(/^cal-[0-9a-f]{12}$/, 'must be cal- and 12 hex digits'),
   createdAt: z.string().optional(),
   tool: z.string(),
+  training: z.object({
+    files: z.array(z.object({ name: z.string(), rows: z.number().int(), sha256: z.string() })),
+    rows: z.number().int(),
+  }),
+  classifier: classifierSchema.nullable(),
+  recommendation: z.object({
+    route: z.enum(['cascade', 'static']),
+    model: z.string().nullable(),
+    reason: z.string(),
+  }),
+  /** Absent in artefacts written before it: absent is not hashed (canonicalJson drops undefined). */
+  featureSnapshot: featureSnapshotSchema.optional(),
+};
+
+/** Format 1: the percentile-bootstrap bound on a fixed ladder (artefacts written before format 2). */
+export const artefactV1Schema = z.object({
+  ...common,
+  format: z.literal(1),
   ladder: z.array(z.string().min(1)).min(2),
   target: z.object({
     relativeQuality: z.number().gt(0).max(1.5),
@@ -158,44 +213,84 @@ export const artefactSchema = z.object({
     resamples: z.number().int().positive(),
     seed: z.number().int(),
   }),
-  training: z.object({
-    files: z.array(z.object({ name: z.string(), rows: z.number().int(), sha256: z.string() })),
-    rows: z.number().int(),
-  }),
   rungs: z.array(artefactRungSchema).min(2),
-  classifier: classifierSchema.nullable(),
-  chosen: pointSchema.extend({
-    thresholds: z.array(z.number().nullable()),
-    accuracy: z.number(),
-    largeAccuracy: z.number(),
-    meanCostUsd: z.number(),
-    largeOnlyMeanCostUsd: z.number(),
-    intervals: z.object({
-      relativeQuality: interval,
-      relativeCost: interval,
-      savings: interval,
-      escalationRate: interval,
-    }),
-  }),
+  chosen: chosenSchema,
   baseline: pointSchema,
-  recommendation: z.object({
-    route: z.enum(['cascade', 'static']),
-    model: z.string().nullable(),
-    reason: z.string(),
-  }),
   curve: z.array(pointSchema.extend({ lowerBound: z.number() })),
-  staticOptions: z.array(
-    z.object({
-      model: z.string(),
-      rung: z.number().int(),
-      relativeQuality: z.number(),
-      relativeCost: z.number(),
+  staticOptions: z.array(staticOptionSchema),
+});
+
+const testCountsSchema = z.object({
+  rows: count,
+  losses: count,
+  wins: count,
+  bothRight: count,
+  debits: count,
+  marked: count,
+});
+
+/**
+ * Format 2: learn-then-test. `ladder` is the chosen ladder (one model when the answer is to serve
+ * one model alone); figures of `chosen` are measured on the test part (rows nothing was fitted
+ * on), `lowerBound`s are the test's exact one-sided bounds, `pValue` the test's at the target.
+ */
+export const artefactV2Schema = z.object({
+  ...common,
+  format: z.literal(2),
+  ladder: z.array(z.string().min(1)).min(1),
+  target: z.object({
+    relativeQuality: z.number().gt(0).max(1.5),
+    confidence: z.number().gt(0).lt(1),
+    bound: z.literal('learn-then-test'),
+    statistic: z.literal('thinned-binomial'),
+    sequence: z.literal('fixed-sequence'),
+    seed: z.number().int(),
+  }),
+  /** The models considered, cheapest first; the last is the reference quality is relative to. */
+  candidates: z.array(z.string().min(1)).min(1),
+  /** `ladder` when the task's rungs were given (`--ladder`), `subsets` when chosen (`--candidates`). */
+  selection: z.enum(['ladder', 'subsets']),
+  maxRungs: z.number().int().positive(),
+  /** Which rows fitted (maps, classifier, order) and which tested: sizes and the split's seed. */
+  split: z.object({ fitRows: count, testRows: count, seed: z.number().int() }),
+  search: z.object({
+    ladders: count,
+    policies: count,
+    /** Policies in the testing order, tested before the first failure, accepted. */
+    sequence: count,
+    tested: count,
+    accepted: count,
+  }),
+  /** The guarantee in words, exactly what is promised. */
+  guarantee: z.string(),
+  rungs: z.array(artefactRungSchema).min(1),
+  chosen: chosenSchema.extend({
+    /** The test's p-value at the target; null when nothing was accepted (the reference alone). */
+    pValue: unit.nullable(),
+    fit: z.object({ relativeQuality: z.number(), relativeCost: z.number() }),
+    test: testCountsSchema,
+  }),
+  /** The point estimate's choice (no guarantee) over the same candidates, on every row. */
+  baseline: pointSchema.extend({ ladder: z.array(z.string()) }),
+  /** The fit part's frontier, cheapest first, each with its test-part figures. */
+  curve: z.array(
+    pointSchema.extend({
       lowerBound: z.number(),
+      ladder: z.array(z.string()),
+      /** Per rung: its threshold (null: none, or the last rung) and skip rule. */
+      thresholds: z.array(z.number().nullable()),
+      skips: z.array(rungSkipSchema.nullable()),
+      testRelativeQuality: z.number(),
+      testRelativeCost: z.number(),
+      /** The test's p-value when the sequence reached this policy, else null. */
+      pValue: unit.nullable(),
+      accepted: z.boolean(),
     }),
   ),
-  /** Absent in artefacts written before it: absent is not hashed (canonicalJson drops undefined). */
-  featureSnapshot: featureSnapshotSchema.optional(),
+  staticOptions: z.array(staticOptionSchema.extend({ pValue: unit })),
 });
+
+export const artefactSchema = z.discriminatedUnion('format', [artefactV1Schema, artefactV2Schema]);
 
 export type FeatureSnapshot = z.infer<typeof featureSnapshotSchema>;
 
@@ -204,14 +299,15 @@ export type ArtefactRung = Omit<z.infer<typeof artefactRungSchema>, 'calibration
   skip: RungSkip | null;
 };
 
-export type CalibrationArtefact = Omit<
-  z.infer<typeof artefactSchema>,
-  'rungs' | 'classifier' | 'recommendation'
-> & {
+type Typed<T> = Omit<T, 'rungs' | 'classifier' | 'recommendation'> & {
   rungs: ArtefactRung[];
   classifier: ClassifierModel | null;
   recommendation: Recommendation;
 };
+
+export type CalibrationArtefactV1 = Typed<z.infer<typeof artefactV1Schema>>;
+export type CalibrationArtefactV2 = Typed<z.infer<typeof artefactV2Schema>>;
+export type CalibrationArtefact = CalibrationArtefactV1 | CalibrationArtefactV2;
 
 /** JSON with object keys sorted, so the same content always hashes the same. */
 export function canonicalJson(value: unknown): string {

@@ -1,4 +1,10 @@
 /**
+ * THE EARLIER SEARCH (format-1 artefacts), kept as the benchmark's reference ("today's bounded
+ * policy" in bench/routing.ts): its bound is a percentile bootstrap computed on the same rows that
+ * fitted the maps, built the grid and ordered the candidates, so its stated confidence is
+ * approximate (bench/README.md measures it). `cascade calibrate` now chooses with the
+ * learn-then-test guarantee instead (select.ts, guarantee.ts).
+ *
  * Choosing every rung's threshold and the classifier's skip points to minimise expected cost
  * subject to a quality target that holds with a stated confidence.
  *
@@ -20,6 +26,7 @@
  * checking rung), no classifier, tuned so that the POINT ESTIMATE of R reaches the target.
  */
 import type { RungSkip } from '../rung-decision';
+import type { Recommendation } from './artefact';
 import { PairedBootstrap, percentileInterval, quantileOf } from './bootstrap';
 import { calibratedOf, type ReplayRow, replayRequest, type RungPolicy } from './simulate';
 
@@ -82,12 +89,7 @@ export interface StaticOption {
   lowerBound: number;
 }
 
-export interface Recommendation {
-  route: 'cascade' | 'static';
-  /** The model a static route should serve with. */
-  model: string | null;
-  reason: string;
-}
+export type { Recommendation };
 
 export interface SearchResult {
   chosen: ChosenPolicy;
