@@ -83,7 +83,7 @@ export interface ProfileContents {
   skippedLines: number;
 }
 
-/** Reads `profile.jsonl`; later records of a pair replace earlier ones. Missing file: empty. */
+/** Reads `profile.jsonl` in sample order; later records of a pair replace earlier ones. Missing file: empty. */
 export function readProfile(dir: string): ProfileContents {
   const file = path.join(dir, PROFILE_FILE);
   let text: string;
@@ -110,7 +110,12 @@ export function readProfile(dir: string): ProfileContents {
     }
     byPair.set(pairKey(rec.requestId, rec.model), rec);
   }
-  return { records: [...byPair.values()], skippedLines };
+  // In the sample's order (line, then model), not the order the runs finished in: the advice
+  // splits rows into fit and test parts by index, so the same profile must read the same way.
+  const records = [...byPair.values()].sort(
+    (a, b) => a.line - b.line || (a.model < b.model ? -1 : a.model > b.model ? 1 : 0),
+  );
+  return { records, skippedLines };
 }
 
 export function readMeta(dir: string): ProfileMeta | null {
