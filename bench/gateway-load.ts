@@ -13,6 +13,7 @@
  * figures; never passes or fails on them. Linux only (/proc). `npm run bench:gateway-load -- --help`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpuSeconds } from './lib/process-cpu';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -51,14 +52,6 @@ function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/** utime + stime of a process, in seconds (fields 14 and 15 of /proc/<pid>/stat, in clock ticks). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // After the command name: field 3 is index 0, so utime (14) is index 11, stime (15) index 12.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface Proc {

@@ -20,7 +20,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBenchStack, startBenchTemporal, stderrLog, type BenchTemporal } from './lib/stack';
 import { fmt } from './lib/table';
-import { fillAdded, load1, loadPrompts, runCell, TASKS, type Cell } from './overhead/cell';
+import { fillAdded, isFloorMode, load1, loadPrompts, runCell, TASKS, type Cell } from './overhead/cell';
+import { startFloorWorker, type FloorWorker } from './overhead/floor';
 import { parseOptions, REPO_ROOT, SERVER_PROFILES, USAGE, type Options } from './overhead/options';
 import { formatReport, machine } from './overhead/report';
 import { parseOrExit } from './lib/args';
@@ -87,7 +88,16 @@ async function main(): Promise<number> {
         });
         runIds.push(stack.runId);
         costPerAction = stack.config.config.temporal.costPerAction;
+        let floor: FloorWorker | undefined;
         try {
+          if (opts.modes.some(isFloorMode)) {
+            floor = await startFloorWorker({
+              connection: stack.workerConnection,
+              namespace: temporal.namespace,
+              taskQueue: `${stack.taskQueue}-floor`,
+              provider: stack.provider(opts.model),
+            });
+          }
           for (const concurrency of opts.concurrency) {
             for (const mode of opts.modes) {
               if (stopping) break;
@@ -96,7 +106,7 @@ async function main(): Promise<number> {
                   `${opts.warmup} warm-up + ${opts.requests} requests`,
               );
               const cell = await runCell(
-                { stack, temporal, rows, opts, stop: () => stopping },
+                { stack, temporal, floor, rows, opts, stop: () => stopping },
                 { serverProfile, latencyScale, concurrency, mode },
               );
               cells.push(cell);
@@ -107,6 +117,7 @@ async function main(): Promise<number> {
             }
           }
         } finally {
+          await floor?.close();
           await stack.close();
         }
       }

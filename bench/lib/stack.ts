@@ -19,7 +19,13 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  Runtime,
+  type LogLevel,
+  type NativeConnection,
+} from '@temporalio/worker';
 import { CascadeClient } from '../../src/client/cascade-client';
 import { loadConfig, validateConfig, type LoadedConfig } from '../../src/config/load';
 import type { LimitsConfig, ModelConfig, RungConfig, TaskConfig } from '../../src/config/schema';
@@ -35,6 +41,7 @@ import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { devServerDynamicConfigArgs } from '../../src/temporal/dev-server-config';
 import { startWorkers, type RunningWorkers } from '../../src/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { findPid } from './process-cpu';
 
 export type Log = (line: string) => void;
 
@@ -90,6 +97,8 @@ export interface BenchTemporal {
   namespace: string;
   /** The dev server's Prometheus endpoint (its own counters: RPCs by operation, ...). */
   metricsUrl: string;
+  /** The dev server's process (its CPU time is read from /proc), or null where it cannot be found. */
+  serverPid: number | null;
   /** The workflow bundle, built once, that every worker of the run loads. */
   workflowBundlePath: string;
   /** Where the CLI came from (for the report): e.g. "cache /path/to/temporal (temporal version 1.5.1 ...)". */
@@ -160,6 +169,8 @@ export async function startBenchTemporal(opts: BenchTemporalOptions = {}): Promi
       address: testEnv.address,
       namespace: testEnv.namespace ?? 'default',
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      // The metrics port is this server's alone: it finds the process among any others running.
+      serverPid: findPid(['--metrics-port', String(metricsPort)]),
       workflowBundlePath,
       cliDescription,
       close,
@@ -241,6 +252,8 @@ export interface BenchStack {
   client: Client;
   /** A client on the workers' NativeConnection: eager workflow start, as the gateway's. */
   cascade: CascadeClient;
+  /** The workers' connection (another worker on it gets eager starts too: bench/overhead's floor). */
+  workerConnection: NativeConnection;
   /** A client on a connection of its own: no eager start, as a service without a worker. */
   remoteCascade: CascadeClient;
   taskQueue: string;
@@ -315,6 +328,7 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       config,
       client,
       cascade,
+      workerConnection: workers.connection,
       remoteCascade,
       taskQueue,
       provider(model) {

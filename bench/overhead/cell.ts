@@ -10,7 +10,12 @@ import { runPool, type PoolSample } from '../lib/pool';
 import { perRequest, scrapeAfterFlush, type ServerCounters } from '../lib/server-metrics';
 import { readJsonlRows, type BenchStack, type BenchTemporal } from '../lib/stack';
 import { mean, summarize, type Summary } from '../lib/stats';
+import { cpuSeconds } from '../lib/process-cpu';
+import type { FloorWorker } from './floor';
 import type { Mode, Options } from './options';
+
+export type FloorMode = 'temporal-floor' | 'temporal-call';
+export const isFloorMode = (m: Mode): m is FloorMode => m === 'temporal-floor' || m === 'temporal-call';
 
 // ---------------------------------------------------------------------------------------------
 // The prompts
@@ -39,7 +44,8 @@ export function loadPrompts(opts: Options): Row[] {
 // ---------------------------------------------------------------------------------------------
 // One request per mode
 
-export const TASKS: Record<Exclude<Mode, 'direct'>, string> = {
+/** The cascade task each router mode runs (the floor modes run no task: bench/overhead/floor.ts). */
+export const TASKS: Record<Exclude<Mode, 'direct' | FloorMode>, string> = {
   'lean-static': 'bench-lean-static',
   'lean-cascade': 'bench-lean-cascade',
   'lean-remote': 'bench-lean-cascade',
@@ -65,11 +71,40 @@ interface Outcome {
 /** Wall-clock epoch milliseconds, sub-millisecond (the server's clock too, on one machine). */
 const nowMs = () => performance.timeOrigin + performance.now();
 
-function requestFn(stack: BenchStack, mode: Mode, rows: Row[], model: string, idPrefix: string) {
+function requestFn(
+  stack: BenchStack,
+  floor: FloorWorker | undefined,
+  mode: Mode,
+  rows: Row[],
+  model: string,
+  idPrefix: string,
+) {
   const provider = stack.provider(model);
   return async (i: number): Promise<Outcome> => {
     const row = rows[i % rows.length]!;
     const sentAtMs = nowMs();
+    if (isFloorMode(mode)) {
+      if (!floor) throw new Error(`${mode} needs the floor worker`);
+      const id = `${idPrefix}-${i}`;
+      const call = mode === 'temporal-call';
+      const { startMs, result } = await floor.run(id, {
+        call,
+        ...(row.system ? { system: row.system } : {}),
+        prompt: row.prompt,
+      });
+      return {
+        startMs,
+        modelMs: result.latencyMs,
+        modelCostUsd: result.costUsd,
+        // Not counted by the floor workflow: the server's counters give its actions.
+        actions: NaN,
+        orchestrationCostUsd: NaN,
+        escalated: false,
+        workflowId: id,
+        sentAtMs,
+        answeredAtMs: nowMs(),
+      };
+    }
     if (mode === 'direct') {
       // The same call the cascade's first rung makes (logprobs for answer_logprob, top 1).
       const r = await provider.call({
@@ -146,6 +181,12 @@ export interface Cell {
   orchestrationToModelCost: number | null;
   /** What the Temporal server itself counted during the measured phase (workflow modes). */
   server: ServerFigures | null;
+  /**
+   * CPU time per answered request over the measured phase, ms: this process (client, workers and
+   * the recorded-model server: all of the bench but the server) and the dev server's process.
+   * null where /proc cannot be read.
+   */
+  cpuMsPerRequest: { bench: number; server: number | null } | null;
   /** The machine's 1-minute load average when the cell ended (2 cores: above 2, work waits for a CPU). */
   loadAverage1m: number;
   /** Where a workflow request's time went, from the histories of sampled requests (means). */
@@ -190,20 +231,29 @@ export interface CellSpec {
 export const load1 = (): number => Math.round(os.loadavg()[0]! * 100) / 100;
 
 export async function runCell(
-  env: { stack: BenchStack; temporal: BenchTemporal; rows: Row[]; opts: Options; stop: () => boolean },
+  env: {
+    stack: BenchStack;
+    temporal: BenchTemporal;
+    floor?: FloorWorker;
+    rows: Row[];
+    opts: Options;
+    stop: () => boolean;
+  },
   spec: CellSpec,
 ): Promise<Cell> {
-  const { stack, temporal, rows, opts, stop } = env;
+  const { stack, temporal, floor, rows, opts, stop } = env;
   const { serverProfile, latencyScale, concurrency, mode } = spec;
   const prefix = `${stack.runId}-s${latencyScale}-c${concurrency}-${mode}`;
   if (opts.warmup > 0) {
-    const warm = requestFn(stack, mode, rows, opts.model, `${prefix}-warm`);
+    const warm = requestFn(stack, floor, mode, rows, opts.model, `${prefix}-warm`);
     await runPool({ count: opts.warmup, concurrency, call: warm, stop });
   }
   const workflows = mode !== 'direct';
   const counters = () => (workflows ? scrapeAfterFlush(temporal.metricsUrl, temporal.namespace) : null);
   const before = await counters();
-  const request = requestFn(stack, mode, rows, opts.model, prefix);
+  const request = requestFn(stack, floor, mode, rows, opts.model, prefix);
+  const serverCpu = () => (temporal.serverPid !== null ? cpuSeconds(temporal.serverPid) : null);
+  const cpuBefore = { bench: process.cpuUsage(), server: serverCpu() };
   const { samples, wallMs } = await runPool({
     count: opts.requests,
     concurrency,
@@ -211,14 +261,21 @@ export async function runCell(
     call: (i) => request(i + opts.warmup),
     stop,
   });
+  const benchCpu = process.cpuUsage(cpuBefore.bench);
+  const serverCpuAfter = serverCpu();
   const after = await counters();
 
   const ok = samples.filter((s): s is PoolSample<Outcome> & { value: Outcome } => s.value !== undefined);
   const failed = samples.filter((s) => s.value === undefined);
   const outcomes = ok.map((s) => s.value);
   const modelCost = mean(outcomes.map((o) => o.modelCostUsd));
-  const orchCost = mean(outcomes.map((o) => o.orchestrationCostUsd));
   const costPerAction = stack.config.config.temporal.costPerAction;
+  const server = before && after ? serverFigures(before, after, ok.length, costPerAction, modelCost) : null;
+  // The floor workflow counts nothing itself: its actions are the server's count.
+  const orchCost = isFloorMode(mode)
+    ? (server?.orchestrationCostUsdPerRequest ?? NaN)
+    : mean(outcomes.map((o) => o.orchestrationCostUsd));
+  const perRequest = (ms: number) => (ok.length > 0 ? ms / ok.length : NaN);
   return {
     serverProfile,
     latencyScale,
@@ -233,11 +290,20 @@ export async function runCell(
     requestsPerSecond: ok.length / (wallMs / 1000),
     meanStartMs: workflows ? mean(outcomes.map((o) => o.startMs ?? NaN)) : null,
     meanModelMs: mean(outcomes.map((o) => o.modelMs)),
-    actionsPerRequest: mean(outcomes.map((o) => o.actions)),
+    actionsPerRequest: isFloorMode(mode)
+      ? (server?.actionsPerRequest ?? NaN)
+      : mean(outcomes.map((o) => o.actions)),
     orchestrationCostUsdPerRequest: orchCost,
     modelCostUsdPerRequest: modelCost,
     orchestrationToModelCost: workflows && modelCost > 0 ? orchCost / modelCost : null,
-    server: before && after ? serverFigures(before, after, ok.length, costPerAction, modelCost) : null,
+    server,
+    cpuMsPerRequest: {
+      bench: perRequest((benchCpu.user + benchCpu.system) / 1000),
+      server:
+        cpuBefore.server !== null && serverCpuAfter !== null
+          ? perRequest((serverCpuAfter - cpuBefore.server) * 1000)
+          : null,
+    },
     loadAverage1m: load1(),
     breakdown: await breakdownOf(stack, outcomes, opts.historySamples),
   };

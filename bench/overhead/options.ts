@@ -4,7 +4,10 @@ import { parseArgs } from 'node:util';
 import { wholeNumber } from '../lib/args';
 
 /**
- * `direct` calls the model with the production provider client. The workflow modes run the
+ * `direct` calls the model with the production provider client. `temporal-floor` and
+ * `temporal-call` are Temporal alone, without the router (bench/overhead/floor-workflow.ts): a
+ * workflow that returns at once, and one whose single local activity makes the direct call, both
+ * started eagerly; what the router adds is the lean modes minus these. The workflow modes run the
  * `static` route (one model) or a 2-rung `cascade` whose first rung always stands, with lean or
  * durable execution (docs/architecture.md, "Lean and durable execution"), started by a
  * CascadeClient on the workers' connection (eager start, as in the gateway); `lean-remote` is the
@@ -12,6 +15,8 @@ import { wholeNumber } from '../lib/args';
  */
 export const MODES = [
   'direct',
+  'temporal-floor',
+  'temporal-call',
   'lean-static',
   'lean-cascade',
   'lean-remote',
