@@ -1,7 +1,10 @@
 /**
  * One evaluation of the monitors (docs/monitors.md), started by the `cascade-monitors` Temporal
  * Schedule: however many workers run, the schedule starts one workflow per interval (overlap
- * policy SKIP), so each window is evaluated once and each alert is sent once.
+ * policy SKIP), so each window is evaluated once. Each alert is delivered AT LEAST once: the
+ * webhook activity is retried until the receiver answers 2xx, so a reply lost after the receiver
+ * acted (a timeout, a worker that died mid-POST) sends it again, with the same `evaluationId`,
+ * which the receiver should treat as an idempotency key (src/monitors/webhook.ts).
  *
  * Two activities on the `cascade` queue: `evaluateMonitors` reads the ledger, stores the
  * evaluation (idempotent by this workflow's id) and returns the alerts that started or resolved

@@ -322,7 +322,10 @@ export abstract class SqlLedger implements Ledger {
     const rows = await this.sql.all(
       'SELECT a.request_id, a.purpose, a.model, COUNT(*) AS attempts, ' +
         'SUM(CASE WHEN a.ok THEN 1 ELSE 0 END) AS ok_attempts, SUM(a.cost_usd) AS cost_usd, ' +
-        'SUM(a.tokens_in) AS tokens_in, SUM(a.tokens_out) AS tokens_out ' +
+        'SUM(a.tokens_in) AS tokens_in, SUM(a.tokens_out) AS tokens_out, ' +
+        // Rows from before migration 3 have no `estimated` (NULL): exact, as they were recorded.
+        'SUM(CASE WHEN a.estimated THEN 1 ELSE 0 END) AS estimated_attempts, ' +
+        'SUM(CASE WHEN a.estimated THEN a.cost_usd ELSE 0 END) AS estimated_cost_usd ' +
         `FROM attempts a JOIN requests r ON r.id = a.request_id ${where} ` +
         'GROUP BY a.request_id, a.purpose, a.model ORDER BY a.request_id, a.purpose, a.model',
       params,
@@ -336,6 +339,8 @@ export abstract class SqlLedger implements Ledger {
       costUsd: num(r.cost_usd),
       tokensIn: num(r.tokens_in),
       tokensOut: num(r.tokens_out),
+      estimatedAttempts: num(r.estimated_attempts),
+      estimatedCostUsd: num(r.estimated_cost_usd),
     }));
   }
 

@@ -179,6 +179,12 @@ export interface PurposeCost {
   costUsd: number;
   tokensIn: number;
   tokensOut: number;
+  /**
+   * Of these attempts, the ones whose usage is an estimate (a call lost with its worker, cut off
+   * in flight or cancelled: input tokens counted locally) and their cost, part of costUsd.
+   */
+  estimatedAttempts: number;
+  estimatedCostUsd: number;
 }
 
 export interface LedgerTotals {

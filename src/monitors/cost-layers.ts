@@ -77,6 +77,7 @@ export function costLayers(
     baselineCostUsd: s.baselineCostUsd,
     modelCostUsd: s.modelCostUsd,
     wastedCostUsd: s.wastedCostUsd,
+    estimated: estimatedOf(current),
     router: {
       selfCheckUsd: s.selfCheckUsd,
       orchestrationUsd: s.orchestrationUsd,
@@ -89,6 +90,19 @@ export function costLayers(
     routerCostFraction: gross > 0 ? routerTotal / gross : null,
     dominantLoss: net < 0 ? dominantLoss(s, retries.extraRetryCostUsd) : null,
   };
+}
+
+/** The served requests' estimated attempts (shadow children apart, as every layer here). */
+function estimatedOf(current: WindowView): CostLayers['estimated'] {
+  const served = new Set(current.served.map((r) => r.id));
+  let attempts = 0;
+  let costUsd = 0;
+  for (const c of current.calls) {
+    if (!served.has(c.requestId)) continue;
+    attempts += c.estimatedAttempts;
+    costUsd += c.estimatedCostUsd;
+  }
+  return { attempts, costUsd };
 }
 
 function dominantLoss(s: LayerSums, extraRetryCostUsd: number): NonNullable<CostLayers['dominantLoss']> {

@@ -118,6 +118,11 @@ export interface CostLayers {
   modelCostUsd: number;
   /** Of modelCostUsd: small-model answers thrown away by an escalation (classifier errors). */
   wastedCostUsd: number;
+  /**
+   * Of modelCostUsd: calls whose outcome was lost (a worker or server crash, a cancel, a call cut
+   * off in flight), priced from their input tokens counted locally; a provider may bill more.
+   */
+  estimated: { attempts: number; costUsd: number };
   /** Router layer: self-check calls, orchestration actions, decision compute. */
   router: { selfCheckUsd: number; orchestrationUsd: number; decisionUsd: number; totalUsd: number };
   /** System effects: the cost of user retries linked to this window's requests. */

@@ -115,3 +115,13 @@ export function dominantLossUsd(c: Report['costs']): number | null {
       return null;
   }
 }
+
+/**
+ * "3 calls whose outcome was lost": priced from their input tokens (docs/reliability.md), so the
+ * reader knows how much of the bill is an estimate. Reports rendered from JSON written before the
+ * field existed have none.
+ */
+export function estimatedCalls(c: Report['costs']): string {
+  const n = c.estimated?.attempts ?? 0;
+  return `${n} call${n === 1 ? '' : 's'} whose outcome was lost`;
+}

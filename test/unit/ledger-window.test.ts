@@ -16,9 +16,29 @@ const T0 = Date.UTC(2026, 0, 15, 12);
 const WINDOW = { from: T0, to: T0 + HOUR };
 const LINK = { retryWindowMs: 10 * MIN };
 
-/** A fake outcome, optionally with a self-check call of `selfCheckUsd` on the small rung. */
-function outcome(o: FakeOptions & { selfCheckUsd?: number }) {
+/**
+ * A fake outcome, optionally with a self-check call of `selfCheckUsd` on the small rung and a
+ * first small-model attempt lost with its worker, priced by estimate at `lostUsd`.
+ */
+function outcome(o: FakeOptions & { selfCheckUsd?: number; lostUsd?: number }) {
   const trace = fakeTrace(o);
+  if (o.lostUsd !== undefined) {
+    const small = trace.calls.find((c) => c.model === 'small' && c.purpose === 'answer')!;
+    small.attempts.unshift({
+      attempt: 0,
+      ok: false,
+      errorClass: 'lost',
+      status: null,
+      latencyMs: 900,
+      tokensIn: 100,
+      tokensOut: 0,
+      costUsd: o.lostUsd,
+      estimated: true,
+      error: 'the worker running this call died before it returned',
+    });
+    small.attempts.forEach((a, i) => (a.attempt = i + 1));
+    trace.totals.costUsd += o.lostUsd;
+  }
   if (o.selfCheckUsd !== undefined) {
     trace.calls.push({
       rung: 0,
@@ -62,6 +82,7 @@ describeEachLedger('ledger window reads', (backend) => {
       escalate: true,
       caller: 'svc',
       prompt: 'same question',
+      lostUsd: 0.0004,
     });
     // an automatic retry of in-2 inside the window, an explicit one of in-1 after it
     await rec({ id: 'in-3', startedAt: T0 + 5 * MIN, caller: 'svc', prompt: 'same question' });
@@ -105,6 +126,8 @@ describeEachLedger('ledger window reads', (backend) => {
         costUsd: 0.001,
         tokensIn: 100,
         tokensOut: 20,
+        estimatedAttempts: 0,
+        estimatedCostUsd: 0,
       },
       {
         requestId: undefined,
@@ -115,12 +138,17 @@ describeEachLedger('ledger window reads', (backend) => {
         costUsd: 0.0003,
         tokensIn: 130,
         tokensOut: 1,
+        estimatedAttempts: 0,
+        estimatedCostUsd: 0,
       },
     ]);
     expect(pick('in-1:shadow').map((c) => [c.purpose, c.model])).toEqual([['shadow', 'small']]);
-    expect(pick('in-2').map((c) => [c.purpose, c.model, c.costUsd])).toEqual([
-      ['answer', 'large', 0.02],
-      ['answer', 'small', 0.001],
+    // in-2: its small answer's first execution was lost with its worker, priced by estimate
+    expect(
+      pick('in-2').map((c) => [c.purpose, c.model, c.costUsd, c.estimatedAttempts, c.estimatedCostUsd]),
+    ).toEqual([
+      ['answer', 'large', 0.02, 0, 0],
+      ['answer', 'small', 0.0014, 1, 0.0004],
     ]);
     expect(new Set(calls.map((c) => c.requestId))).toEqual(new Set(['in-1', 'in-1:shadow', 'in-2', 'in-3']));
   });
@@ -152,7 +180,10 @@ describeEachLedger('ledger window reads', (backend) => {
     });
     expect(report.escalation.overall).toMatchObject({ n: 3, k: 1 });
     expect(report.costs.router.selfCheckUsd).toBeCloseTo(0.0003, 12);
-    expect(report.costs.modelCostUsd).toBeCloseTo(0.0013 + 0.021 + 0.001, 12);
+    expect(report.costs.modelCostUsd).toBeCloseTo(0.0013 + 0.0214 + 0.001, 12);
+    // what of it is an estimate: in-2's lost call, and nothing of the shadow child's
+    expect(report.costs.estimated.attempts).toBe(1);
+    expect(report.costs.estimated.costUsd).toBeCloseTo(0.0004, 12);
     expect(report.costs.baselineCostUsd).toBeCloseTo(3 * 0.02, 12);
     // the two retries: in-3 (in the window) and after-retry (after it)
     expect(report.costs.retryCostUsd).toBeCloseTo(2 * (0.001 + 7 * 0.000025), 12);

@@ -60,6 +60,8 @@ describe('cost layers', () => {
       model: 'small',
       attempts: 1,
       okAttempts: 1,
+      estimatedAttempts: 0,
+      estimatedCostUsd: 0,
       costUsd,
       tokensIn: 10,
       tokensOut: 1,

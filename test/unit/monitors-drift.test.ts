@@ -95,6 +95,8 @@ function primeWindow(rows: PrimeRow[], window: { from: number; to: number }, tag
       model: served,
       attempts: 1,
       okAttempts: 1,
+      estimatedAttempts: 0,
+      estimatedCostUsd: 0,
       costUsd: 0,
       tokensIn: 30,
       tokensOut,

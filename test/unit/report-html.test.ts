@@ -34,6 +34,13 @@ describe('renderReportHtml', () => {
     expect(html).not.toMatch(/NaN|undefined|Infinity/);
   });
 
+  it('shows in the cost layers what part of the model cost is an estimate, and how many calls', () => {
+    const money = `$${report.costs.estimated.costUsd.toFixed(4)}`;
+    expect(html).toContain(
+      `<tr class="sub"><th>of which estimated (3 calls whose outcome was lost)</th><td>${money}</td></tr>`,
+    );
+  });
+
   it('draws every chart as inline SVG in its figure with a caption', () => {
     const figs = figures(html);
     expect([...figs.keys()]).toEqual([...REPORT_CHARTS]);

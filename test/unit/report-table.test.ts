@@ -43,6 +43,10 @@ describe('renderReportTable', () => {
     expect(value('baseline')).toBe(`$${c.baselineCostUsd.toFixed(4)}`);
     expect(value('model cost')).toBe(`$${c.modelCostUsd.toFixed(4)}`);
     expect(value('of which wasted')).toBe(`$${c.wastedCostUsd.toFixed(4)}`);
+    // The share of the bill that is an estimate (calls whose outcome was lost), with their count.
+    expect(value('of which estimated (3 calls whose outcome was lost)')).toBe(
+      `$${c.estimated.costUsd.toFixed(4)}`,
+    );
     expect(
       value('router  ') ??
         lines
