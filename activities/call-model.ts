@@ -10,18 +10,21 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { CallJournal, CallKey, EarlierExecution } from '../src/ledger/call-journal';
 import type {
+  CallerParams,
   ChatMessage,
   ModelCallResult,
   ModelProvider,
   ProviderErrorDetails,
   ResponseFormat,
+  ToolSpec,
 } from '../src/providers/types';
 import { ProviderError } from '../src/providers/types';
 import type { Pricing } from '../src/providers/cost';
 import type { CallPurpose, DecisionRecord } from '../src/router/trace';
 import type { CheckOutput } from './check';
 import { type ClassifyInput, decide } from '../src/router/decide';
-import { runFoldedCheck, type FoldedCheck } from './folded-steps';
+import { approxTokensIn, estimatedInputCostUsd } from '../src/router/usage-estimate';
+import { runFoldedCheck, toolReplyCheck, type FoldedCheck } from './folded-steps';
 
 export interface CallModelInput {
   requestId: string;
@@ -35,6 +38,10 @@ export interface CallModelInput {
   responseSchema?: Record<string, unknown> | null;
   maxTokens?: number;
   temperature?: number;
+  /** The caller's chat-completions parameters (answer calls of requests that set them). */
+  params?: CallerParams;
+  /** The tools offered (answer calls): sent with the call, and the reply's calls checked against them. */
+  tools?: ToolSpec;
   /** Lean: decide (rules baseline) before calling, in this local activity (activities/folded-steps.ts). */
   classify?: ClassifyInput;
   /** Lean: check the answer once this call returns, in this local activity. */
@@ -79,10 +86,6 @@ export interface ModelActivityDeps {
 }
 
 /** Input tokens counted locally: ~4 characters a token, as the classifier's features count them. */
-function approxTokensIn(messages: ChatMessage[]): number {
-  return messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 0);
-}
-
 export function createModelActivities(deps: ModelActivityDeps) {
   const every = deps.heartbeatEveryMs ?? 2_000;
 
@@ -119,11 +122,15 @@ export function createModelActivities(deps: ModelActivityDeps) {
         responseFormat,
         maxTokens: input.maxTokens,
         temperature: input.temperature,
+        ...(input.params ? { params: input.params } : {}),
+        ...(input.tools ? { tools: input.tools } : {}),
         signal: ctx.cancellationSignal,
       });
       if (key)
         await journalEnd(key, { ...result.usage, costUsd: result.costUsd, latencyMs: result.latencyMs });
-      const checked = input.check ? await runFoldedCheck(input.check, result) : undefined;
+      const checked =
+        toolReplyCheck(input.tools, result) ??
+        (input.check ? await runFoldedCheck(input.check, result) : undefined);
       return {
         ...result,
         ...(earlier ? { earlier } : {}),
@@ -161,14 +168,13 @@ export function createModelActivities(deps: ModelActivityDeps) {
   /** The journal must not stop a call: a ledger outage costs the record of a crash, not the request. */
   async function journalBegin(key: CallKey, input: CallModelInput): Promise<EarlierExecution | null> {
     const tokensIn = approxTokensIn(input.messages);
-    const price = deps.pricing?.(input.modelId);
     try {
       return await deps.journal!.begin(key, {
         model: input.modelId,
         purpose: input.purpose,
         attempt: input.attempt,
         estimatedTokensIn: tokensIn,
-        estimatedCostUsd: price ? (tokensIn * price.inputPerMTok) / 1e6 : 0,
+        estimatedCostUsd: estimatedInputCostUsd(tokensIn, deps.pricing?.(input.modelId)),
       });
     } catch (err) {
       log.warn('call journal unavailable: a crash during this call would go unrecorded', {

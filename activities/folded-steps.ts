@@ -7,8 +7,9 @@
  * durable execution return, computed by the same functions.
  */
 import type { ConfidenceSource } from '../src/config/schema';
-import type { ModelCallResult, TokenLogprob } from '../src/providers/types';
+import type { ModelCallResult, TokenLogprob, ToolSpec } from '../src/providers/types';
 import type { CalibrationMap } from '../src/router/policy';
+import { checkToolCalls } from '../src/router/tool-check';
 import { checkAnswer, type CheckInput, type CheckOutput } from './check';
 
 /** The check to run once this call returns. */
@@ -39,4 +40,20 @@ export function runFoldedCheck(spec: FoldedCheck, reply: ModelCallResult): Promi
       : null,
   };
   return checkAnswer(input);
+}
+
+/**
+ * The check of a reply to a request that offered tools, when the reply is (or had to be) tool
+ * calls: each call against its tool's schema (src/router/tool-check.ts), whatever check the rung
+ * asked for. Its confidence is not read: endpoints return no logprobs for tool-call tokens, and a
+ * self-check or judge scores text (such rungs refuse tools when the request is prepared), so a
+ * tool call stands or escalates on its schema. Computed in the call's own activity, lean or
+ * durable, so the workflow reads it like a folded check. Null: a text reply, checked as any answer.
+ */
+export function toolReplyCheck(tools: ToolSpec | undefined, reply: ModelCallResult): CheckOutput | null {
+  if (!tools) return null;
+  const calls = reply.toolCalls ?? [];
+  const mustCall = tools.choice === 'required' || typeof tools.choice === 'object';
+  if (calls.length === 0 && !mustCall) return null;
+  return { schema: checkToolCalls(calls, tools), confidence: null };
 }

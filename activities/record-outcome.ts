@@ -17,6 +17,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { CascadeConfig } from '../src/config/schema';
 import { outcomeFromTrace, type RecordMeta } from '../src/ledger/outcome';
 import type { Ledger, RecordResult } from '../src/ledger/types';
+import { applyPricedAttempts, unpricedTimeouts, type PricedAttempt } from '../src/router/lost-usage';
 import type { Trace } from '../src/router/trace';
 import type { CascadeMetrics } from '../src/telemetry/metrics';
 
@@ -27,7 +28,13 @@ export interface RecordOutcomeDeps {
   metrics?: CascadeMetrics;
 }
 
-export type RecordOutcomeResult = RecordResult;
+export interface RecordOutcomeResult extends RecordResult {
+  /**
+   * Timed-out attempts this write priced from the call journal (none was, when absent): the
+   * workflow applies the same figures to its trace (src/router/lost-usage.ts).
+   */
+  priced?: PricedAttempt[];
+}
 
 /**
  * Errors no retry can fix: the row itself is refused (a PostgreSQL data exception or integrity
@@ -43,6 +50,8 @@ export function isPermanentLedgerError(err: unknown): boolean {
 
 export function createRecordActivities(deps: RecordOutcomeDeps) {
   async function recordOutcome(trace: Trace, meta: RecordMeta): Promise<RecordOutcomeResult> {
+    const priced = await priceFromJournal(trace, meta);
+    applyPricedAttempts(trace, priced);
     const rec = outcomeFromTrace(trace, meta);
     let result: RecordResult;
     try {
@@ -56,9 +65,27 @@ export function createRecordActivities(deps: RecordOutcomeDeps) {
       log.warn('ledger write failed; the activity will retry', { requestId: rec.id, error: message });
       throw ApplicationFailure.create({ type: 'LedgerUnavailable', message });
     }
-    deps.metrics?.countLedgerWrite(result.inserted ? 'inserted' : 'duplicate');
+    deps.metrics?.countLedgerWrite(result.inserted ? 'inserted' : result.replaced ? 'replaced' : 'duplicate');
     if (result.inserted) deps.metrics?.observeOutcome(rec);
-    return result;
+    return priced.length > 0 ? { ...result, priced } : result;
+  }
+
+  /**
+   * A request's last attempt that timed out in Temporal (its worker died) had no later attempt to
+   * read the call journal for it: read it here, before the row is written. The journal is in the
+   * ledger being written, so an outage fails (and retries) this activity as the write would.
+   */
+  async function priceFromJournal(trace: Trace, meta: RecordMeta): Promise<PricedAttempt[]> {
+    const priced: PricedAttempt[] = [];
+    for (const u of unpricedTimeouts(trace)) {
+      const used = await deps.ledger.peekCall({
+        workflowId: meta.workflowId,
+        runId: meta.runId,
+        activityId: u.activityId,
+      });
+      if (used) priced.push({ call: u.call, attempt: u.attempt, ...used });
+    }
+    return priced;
   }
   return { recordOutcome };
 }

@@ -14,12 +14,14 @@ import {
   isCancellation,
   log,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { LocalActivities } from '../activities';
 import type { CascadeInput } from '../src/router/cascade-input';
+import { outcomeDetails } from '../src/router/outcome-details';
 import type { Trace } from '../src/router/trace';
 import { runLatencyBudget } from './dispatch';
 import { runLadder } from './ladder';
@@ -105,6 +107,8 @@ function finish(ctx: RunContext): void {
   ctx.actions++;
   trace.totals = totalsNow(ctx);
   const lastReason = trace.escalations[trace.escalations.length - 1]?.reason ?? 'none';
+  // The outcome on the workflow's page in the UI (metadata served by a query: no history event, no action).
+  setCurrentDetails(outcomeDetails(trace, ctx.policy.rungs.length));
   upsertSearchAttributes([
     // Snapshots made since CascadeStatus exists carry `execution` (search-attributes.ts).
     ...(ctx.policy.execution !== undefined ? [{ key: SA.status, value: trace.status }] : []),

@@ -6,6 +6,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  isCancellation,
   log,
   proxyActivities,
   proxyLocalActivities,
@@ -19,11 +20,19 @@ import type {
   FoldedCheck,
   ModelActivities,
 } from '../activities';
-import type { ChatMessage } from '../src/providers/types';
+import type { ChatMessage, ModelCallResult } from '../src/providers/types';
+import type { CascadeRequestInput } from '../src/router/cascade-input';
 import { backoffMs } from '../src/router/backoff';
+import { approxTokensIn, estimatedInputCostUsd } from '../src/router/usage-estimate';
 import { noCallFailure } from '../src/router/no-call-failure';
 import type { ModelSnapshot } from '../src/router/policy';
-import type { AttemptRecord, CallPurpose, CallRecord, EscalationReason } from '../src/router/trace';
+import type {
+  AttemptRecord,
+  CallPurpose,
+  CallRecord,
+  EscalationReason,
+  ServedReply,
+} from '../src/router/trace';
 import { applyDecision, countLocalActivity, endWorkflowTask, spentUsd, type RunContext } from './run-context';
 
 // Options per call are set with executeWithOptions (task queue, timeouts, summary).
@@ -59,6 +68,7 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
   };
   ctx.trace.calls.push(record);
   const maxAttempts = policy.limits.maxAttemptsPerRung;
+  const answers = spec.purpose === 'answer' || spec.purpose === 'shadow';
   let previous: AttemptRecord | undefined;
   // A durable attempt whose activity timed out in Temporal (its worker lost): the next attempt
   // reads from the call journal what it used, which replaces the timeout's $0 (new snapshots only).
@@ -83,13 +93,15 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
       logprobs: spec.logprobs,
       topLogprobs: spec.topLogprobs,
       responseSchema: spec.responseSchema ?? null,
-      // The caller's sampling settings (gateway max_tokens, temperature) apply to answers, not
-      // to self-checks or judges, whose replies the router reads. Activity inputs are not
-      // compared on replay, so older histories replay unchanged.
-      ...(spec.purpose === 'answer' || spec.purpose === 'shadow'
+      // The caller's parameters (max_tokens, temperature, stop, seed, ..., tools) apply to
+      // answers, not to self-checks or judges, whose replies the router reads. Activity inputs
+      // are not compared on replay, and older inputs have none of these, so they replay unchanged.
+      ...(answers
         ? {
             ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
             ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+            ...(request.params ? { params: request.params } : {}),
+            ...(request.tools ? { tools: request.tools } : {}),
           }
         : {}),
       // Lean only (durable snapshots never set these): steps folded into this local activity.
@@ -100,6 +112,7 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
     const summary =
       `${spec.purpose} rung ${spec.rung + 1}/${policy.rungs.length} ${spec.model.model} attempt ${attempt}` +
       (previous ? ` (after ${previous.errorClass}${previous.status ? ` ${previous.status}` : ''})` : '');
+    const calledAt = Date.now(); // workflow time: the same on replay
     try {
       const result = await executeCall(ctx, spec.model, input, summary, remaining);
       if (result.decision) applyDecision(ctx, result.decision);
@@ -115,9 +128,16 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
         tokensOut: result.usage.tokensOut,
         costUsd: result.costUsd,
         ...(result.endpoint !== undefined ? { endpoint: result.endpoint } : {}),
+        ...(answers ? servedReply(request, result) : {}),
       });
       return { ok: true, result };
     } catch (err) {
+      // A cancelled request aborts its call in flight, which the provider received and may bill:
+      // on the record, priced by estimate (snapshots since `execution` exists; older histories
+      // replay with the traces they recorded). The cancellation then ends the workflow.
+      if (isCancellation(err) && policy.execution !== undefined) {
+        recordCancelled(record, spec, Date.now() - calledAt);
+      }
       const details = failureDetails(err);
       if (details.decision) applyDecision(ctx, details.decision);
       if (details.priorLost && timedOut) priceTimedOut(timedOut.attempt, details.priorLost);
@@ -142,6 +162,8 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
         err.activityId !== undefined
           ? { activityId: err.activityId, attempt: previous }
           : null;
+      // Its journal key, for the ledger write to price it if no later attempt does.
+      if (timedOut) previous.activityId = timedOut.activityId;
       if (details.errorClass === 'config_error') {
         log.error('model endpoint refused our credentials (config_error): fix the key or permissions', {
           model: spec.model.model,
@@ -177,6 +199,30 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
   };
 }
 
+/** Finish reasons the caller is told about (OpenAI's, and Anthropic's for a cut answer). */
+const TOLD_FINISH = new Set(['length', 'max_tokens', 'content_filter']);
+
+/**
+ * What the caller gets besides the text, when there is any (a plain answer adds nothing, so
+ * traces of requests without tools, logprobs or a cut answer keep their shape): the tool calls,
+ * a finish reason that says the answer was cut, and the logprobs the caller asked for, cut to its
+ * own `top_logprobs` (the cascade may have asked the endpoint for more alternatives for its
+ * confidence). Read from the recorded activity result, so a replay rebuilds the same record.
+ */
+function servedReply(request: CascadeRequestInput, result: ModelCallResult): { reply?: ServedReply } {
+  const top = request.params?.topLogprobs ?? 0;
+  const reply: ServedReply = {
+    ...(result.toolCalls && result.toolCalls.length > 0 ? { toolCalls: result.toolCalls } : {}),
+    ...(result.finishReason !== null && TOLD_FINISH.has(result.finishReason)
+      ? { finishReason: result.finishReason }
+      : {}),
+    ...(request.params?.logprobs && result.logprobs
+      ? { logprobs: result.logprobs.map((t) => ({ ...t, top: t.top.slice(0, top) })) }
+      : {}),
+  };
+  return Object.keys(reply).length > 0 ? { reply } : {};
+}
+
 /**
  * A lean call that ran before on a worker that died before its workflow task completed: its
  * outcome never reached history, but the provider was called (and bills). It goes on the record
@@ -197,6 +243,26 @@ function recordLost(record: CallRecord, earlier: NonNullable<CallModelResult['ea
     error: earlier.estimated
       ? 'the worker running this call died before it returned; cost estimated from the input tokens'
       : 'the call returned, but the worker died before the workflow recorded it',
+  });
+}
+
+/**
+ * The call a cancellation aborted: input tokens counted locally at the model's input price,
+ * output unknown (0), as the call journal prices a call lost in flight.
+ */
+function recordCancelled(record: CallRecord, spec: CallSpec, latencyMs: number): void {
+  const tokensIn = approxTokensIn(spec.messages);
+  record.attempts.push({
+    attempt: record.attempts.length + 1,
+    ok: false,
+    errorClass: 'cancelled',
+    status: null,
+    latencyMs,
+    tokensIn,
+    tokensOut: 0,
+    costUsd: estimatedInputCostUsd(tokensIn, spec.model.pricing),
+    estimated: true,
+    error: 'the request was cancelled while this call was in flight; cost estimated from the input tokens',
   });
 }
 

@@ -21,6 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { RecordActivities } from '../activities';
 import type { RecordMeta } from '../src/ledger/outcome';
+import { applyPricedAttempts } from '../src/router/lost-usage';
 import type { Trace } from '../src/router/trace';
 import { countLocalActivity, endWorkflowTask, totalsNow, type RunContext } from './run-context';
 
@@ -62,8 +63,12 @@ export async function recordOutcome(ctx: RunContext, shadowOf: string | undefine
       summary: `record ${info.workflowId} to the ledger`,
     };
     const args: [Trace, RecordMeta] = [forLedger(ctx.trace), meta];
-    if (lean) await localRecorder.recordOutcome.executeWithOptions(options, args);
-    else await recorder.recordOutcome.executeWithOptions(options, args);
+    const result = lean
+      ? await localRecorder.recordOutcome.executeWithOptions(options, args)
+      : await recorder.recordOutcome.executeWithOptions(options, args);
+    // A last attempt the write priced from the call journal: the trace says what the ledger does.
+    // (Results recorded before `priced` existed have none: their traces replay unchanged.)
+    if (result?.priced) applyPricedAttempts(ctx.trace, result.priced);
   } catch (err) {
     if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
       log.error('the ledger refused this request: it is not recorded', { error: err.cause.message });

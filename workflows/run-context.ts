@@ -42,12 +42,17 @@ export function newRunContext(input: CascadeInput, now: number): RunContext {
     actions: 1, // the workflow start
     isShadow: input.shadowOf !== undefined,
     markersInTask: false,
+    // The outcome first (status, who answered, escalations, totals), then how it was reached: what
+    // `cascade trace` and the `trace` query show a reader before the decision's features.
     trace: {
       traceVersion: TRACE_VERSION,
       requestId: request.id,
+      status: 'running',
+      final: { model: null, rung: null, answer: null },
+      escalations: [],
+      totals: emptyTotals(),
       route: policy.route,
       taskType: request.task,
-      status: 'running',
       policy: {
         configVersion: policy.configVersion,
         calibrationVersion: policy.calibrationVersion,
@@ -67,9 +72,6 @@ export function newRunContext(input: CascadeInput, now: number): RunContext {
       decision: null,
       calls: [],
       checks: [],
-      escalations: [],
-      final: { model: null, rung: null, answer: null },
-      totals: emptyTotals(),
     },
   };
 }

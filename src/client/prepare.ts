@@ -9,6 +9,7 @@ import { promptHash } from '../ledger/prompt-hash';
 import { compileJsonSchema, InvalidJsonSchemaError } from '../router/json-schema';
 import type { ControlState } from '../router/control';
 import { buildPolicySnapshot } from '../router/policy';
+import { unhonourableParam } from '../providers/capabilities';
 import { parseRequest, RequestError } from './request';
 
 export interface PrepareOptions {
@@ -70,6 +71,9 @@ export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: Prepare
     }
     policy.responseSchema = request.responseSchema;
   }
+  // A parameter some rung that may answer cannot honour is refused, not dropped by that rung.
+  const refused = unhonourableParam(request, policy, config.models);
+  if (refused) throw new RequestError(request.id, [refused]);
   return {
     request: {
       id: request.id,
@@ -79,6 +83,8 @@ export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: Prepare
       ...(request.retryOf ? { retryOf: request.retryOf } : {}),
       ...(request.maxTokens !== undefined ? { maxTokens: request.maxTokens } : {}),
       ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+      ...(request.params ? { params: request.params } : {}),
+      ...(request.tools ? { tools: request.tools } : {}),
       ...(request.metadata ? { metadata: request.metadata } : {}),
       // The ledger matches a user's retries on it; the prompt text itself is never stored there.
       promptHash: promptHash(request.messages),

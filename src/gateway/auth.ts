@@ -1,9 +1,12 @@
 /**
- * Bearer-token auth. Tokens come from CASCADE_API_TOKENS as `id:token,id2:token2`: the id names
+ * Token auth. Tokens come from CASCADE_API_TOKENS as `id:token,id2:token2`: the id names
  * the caller (it scopes the caller's request ids, `<id>:<key>`, and is the tenant of its spend
  * cap); the token is a secret that never leaves this module. A presented token is compared with
  * every configured one in constant time: SHA-256 digests (equal length by construction) through
  * crypto.timingSafeEqual, with no early exit.
+ *
+ * A token is presented as `Authorization: Bearer <token>` (OpenAI's SDKs, Anthropic's JS SDK 1.x)
+ * or as `x-api-key: <token>` (Anthropic's API convention: its Python SDK and older JS releases).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from './errors';
@@ -112,10 +115,45 @@ export function authenticate(auth: GatewayAuth, header: string | string[] | unde
       'invalid_authorization_header',
     );
   }
-  const presented = digest(m[1]!);
+  return callerOf(auth.tokens, m[1]!);
+}
+
+/**
+ * The caller of a request from `Authorization: Bearer` or `x-api-key`; throws a 401 GatewayError.
+ * When both are sent, both must be valid and name the same token: a request never runs as one
+ * caller while carrying another's credential.
+ */
+export function authenticateRequest(
+  auth: GatewayAuth,
+  headers: { authorization?: string | string[]; 'x-api-key'?: string | string[] },
+): Caller {
+  if (auth.mode === 'off') return { tokenId: auth.tokenId };
+  const bearer = headers.authorization;
+  const apiKey = headers['x-api-key'];
+  const hasBearer = bearer !== undefined && bearer !== '';
+  const hasApiKey = apiKey !== undefined && apiKey !== '';
+  if (!hasApiKey) {
+    if (hasBearer) return authenticate(auth, bearer);
+    throw unauthorized(
+      'missing API key: send it as "Authorization: Bearer <token>" or "x-api-key: <token>"',
+      'missing_api_key',
+    );
+  }
+  if (Array.isArray(apiKey) || !/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw unauthorized('malformed x-api-key header: expected one token', 'invalid_api_key_header');
+  }
+  const byKey = callerOf(auth.tokens, apiKey);
+  if (hasBearer && authenticate(auth, bearer).tokenId !== byKey.tokenId) {
+    throw unauthorized('Authorization and x-api-key name different API keys', 'conflicting_api_keys');
+  }
+  return byKey;
+}
+
+function callerOf(tokens: TokenEntry[], token: string): Caller {
+  const presented = digest(token);
   let found: string | undefined;
   // Every entry is compared, so the time taken does not say which (or whether one) matched.
-  for (const t of auth.tokens) {
+  for (const t of tokens) {
     if (timingSafeEqual(t.digest, presented) && found === undefined) found = t.id;
   }
   if (found === undefined) throw unauthorized('invalid API key', 'invalid_api_key');

@@ -27,7 +27,14 @@ import {
   scopedRequestId,
 } from './idempotency';
 import { streamCompletion } from './streaming';
-import { cascadeHeaders, resolveTask, toCascadeRequest, toCompletion, traceUrl } from './translate';
+import {
+  cascadeHeaders,
+  resolveTask,
+  servedReply,
+  toCascadeRequest,
+  toCompletion,
+  traceUrl,
+} from './translate';
 import { parseChatCompletion } from './validation';
 
 /** Request fields of the cascade request, as the OpenAI parameter a caller would recognise. */
@@ -39,7 +46,32 @@ const PARAM_OF: Record<string, string> = {
   maxTokens: 'max_tokens',
   temperature: 'temperature',
   id: 'Idempotency-Key',
+  // The caller's parameters, refused when a rung cannot honour them (src/providers/capabilities.ts).
+  stop: 'stop',
+  seed: 'seed',
+  topP: 'top_p',
+  frequencyPenalty: 'frequency_penalty',
+  presencePenalty: 'presence_penalty',
+  logprobs: 'logprobs',
+  topLogprobs: 'top_logprobs',
+  user: 'user',
+  providerMetadata: 'metadata',
+  store: 'store',
+  tools: 'tools',
+  toolChoice: 'tool_choice',
+  parallelToolCalls: 'parallel_tool_calls',
 };
+
+const CAPABILITY_PARAMS = new Set([
+  'seed',
+  'frequencyPenalty',
+  'presencePenalty',
+  'logprobs',
+  'topLogprobs',
+  'providerMetadata',
+  'store',
+  'tools',
+]);
 
 function fromRequestError(err: RequestError): GatewayError {
   const issue = err.issues[0] ?? { path: '', message: err.message };
@@ -51,7 +83,13 @@ function fromRequestError(err: RequestError): GatewayError {
   }
   const top = issue.path.split(/[.[]/)[0]!;
   const param = PARAM_OF[top] ?? (issue.path || null);
-  return badRequest(`Invalid request: ${param ?? '(body)'}: ${issue.message}`, param, 'invalid_value');
+  // A parameter the request's rungs cannot honour: named, and said why (not a bad value).
+  const unsupported = CAPABILITY_PARAMS.has(top) && !issue.path.includes('.') && !issue.path.includes('[');
+  return badRequest(
+    `${unsupported ? 'Unsupported parameter' : 'Invalid request'}: ${param ?? '(body)'}: ${issue.message}`,
+    param,
+    unsupported ? 'unsupported_parameter' : 'invalid_value',
+  );
 }
 
 /**
@@ -342,6 +380,21 @@ export function registerCompletions(app: FastifyInstance, ctx: GatewayContext): 
         'api_error',
         'schema_invalid',
         'response_format',
+        headers,
+      );
+    }
+    // A strict tool promises calls that meet its schema, as a strict response format does.
+    if (
+      body.tools?.some((t) => t.function.strict === true) &&
+      servedReply(trace).toolCalls !== undefined &&
+      headers['x-cascade-schema-valid'] === 'false'
+    ) {
+      throw new GatewayError(
+        502,
+        `request "${requestId}": no rung produced tool calls matching their strict tools' schemas`,
+        'api_error',
+        'schema_invalid',
+        'tools',
         headers,
       );
     }

@@ -174,3 +174,58 @@ export function fromFastifyError(err: FastifyError): GatewayError | undefined {
   }
   return undefined;
 }
+
+/**
+ * Anthropic's error types (the Messages API's `error.type`). The door at /v1/messages answers in
+ * Anthropic's shape so that the Anthropic SDKs raise their own error classes (BadRequestError,
+ * AuthenticationError, ...), which they choose by status; the type says the same in words.
+ */
+export type AnthropicErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'request_too_large'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'timeout_error'
+  | 'overloaded_error';
+
+export interface AnthropicErrorBody {
+  type: 'error';
+  error: { type: AnthropicErrorType; message: string };
+}
+
+/** The status keeps its meaning; Anthropic's docs use invalid_request_error for other 4xx. */
+export function anthropicErrorType(status: number): AnthropicErrorType {
+  switch (status) {
+    case 401:
+      return 'authentication_error';
+    case 403:
+      return 'permission_error';
+    case 404:
+      return 'not_found_error';
+    case 413:
+      return 'request_too_large';
+    case 429:
+      return 'rate_limit_error';
+    case 504:
+      return 'timeout_error';
+    case 529:
+      return 'overloaded_error';
+    default:
+      return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
+
+export function anthropicErrorBody(err: GatewayError): AnthropicErrorBody {
+  return { type: 'error', error: { type: anthropicErrorType(err.status), message: err.message } };
+}
+
+/** As sendError, in Anthropic's shape: the same status, headers and x-should-retry. */
+export function sendAnthropicError(reply: FastifyReply, err: GatewayError): FastifyReply {
+  for (const [k, v] of Object.entries(err.headers)) reply.header(k, v);
+  // The Anthropic SDKs obey x-should-retry too, and retry 408, 409, 429 and 5xx without it.
+  reply.header('x-should-retry', err.retryable ? 'true' : 'false');
+  return reply.status(err.status).type('application/json').send(anthropicErrorBody(err));
+}

@@ -5,8 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { GatewayContext } from './context';
+import type { InternalRequests } from './internal-request';
 
-export function registerMetrics(app: FastifyInstance, ctx: GatewayContext): void {
+export function registerMetrics(app: FastifyInstance, ctx: GatewayContext, internal: InternalRequests): void {
   const registry = new Registry();
   const requests = new Counter({
     name: 'cascade_gateway_requests_total',
@@ -41,7 +42,8 @@ export function registerMetrics(app: FastifyInstance, ctx: GatewayContext): void
   });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
-    if (route === '/metrics') return;
+    // The Anthropic door's in-process chat completion is part of the caller's one request.
+    if (route === '/metrics' || internal.is(req)) return;
     requests.inc({ route, status: String(reply.statusCode) });
     duration.observe({ route }, reply.elapsedTime / 1000);
   });

@@ -1,20 +1,34 @@
 /**
- * The gateway's bootstrap: a Fastify app with bearer auth on every route (before the body is
- * read), a body limit, a deadline for the whole request to arrive, a JSON parser that refuses
- * what is not UTF-8 text or nests too deep (src/gateway/body.ts), OpenAI-style errors for
- * everything (including Fastify's own and those Node's HTTP server answers by itself), and the
- * routes: chat completions, models, feedback, cancel.
+ * The gateway's bootstrap: a Fastify app with token auth on every route but the probes and
+ * metrics (before the body is read), a body limit, a deadline for the whole request to arrive, a
+ * JSON parser that refuses what is not UTF-8 text or nests too deep (src/gateway/body.ts),
+ * OpenAI-style errors for everything (Anthropic-style on the Anthropic door, /v1/messages),
+ * including Fastify's own and those Node's HTTP server answers by itself, an optional access log,
+ * and the routes: chat completions, Anthropic messages, models, feedback, cancel, health, ready.
  */
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { CascadeClient } from '../client/cascade-client';
-import { authenticate, type Caller, type GatewayAuth } from './auth';
+import { CASCADE_TASK_QUEUE } from '../router/cascade-input';
+import { registerAccessLog, stdoutAccessLog, type AccessLogWriter } from './access-log';
+import { MESSAGES_PATH, registerAnthropicMessages } from './anthropic-messages';
+import { authenticateRequest, type Caller, type GatewayAuth } from './auth';
 import { registerCancel } from './cancel';
 import { registerCompletions } from './completions';
 import type { GatewayContext } from './context';
 import { registerJsonBodyParser } from './body';
-import { fromClientError, fromFastifyError, GatewayError, rawErrorResponse, sendError } from './errors';
+import {
+  fromClientError,
+  fromFastifyError,
+  GatewayError,
+  rawErrorResponse,
+  sendAnthropicError,
+  sendError,
+} from './errors';
 import { registerFeedback } from './feedback';
+import { registerHealth } from './health';
+import { internalRequests } from './internal-request';
 import { registerMetrics } from './metrics';
 import { registerModels } from './models';
 
@@ -53,15 +67,36 @@ export interface GatewayOptions {
   bodyTimeoutMs?: number;
   /** Log each request and every 5xx (Fastify's logger; default: 5xx to stderr only). */
   logger?: boolean;
+  /**
+   * The access log, one JSON line per request (src/gateway/access-log.ts): true writes it to
+   * stdout, a function gets each line. Default off (`cascade gateway` turns it on).
+   */
+  accessLog?: boolean | AccessLogWriter;
+  /** The workflow task queue GET /ready looks for a worker on (default `cascade`). */
+  taskQueue?: string;
+  /** How long one /ready result serves further probes (default 1000 ms). */
+  readyCacheMs?: number;
 }
 
 /** Routes and the methods they take, for 405s. */
 const ROUTES: [RegExp, string][] = [
   [/^\/v1\/chat\/completions\/?$/, 'POST'],
+  [/^\/v1\/messages\/?$/, 'POST'],
+  [/^\/health$/, 'GET'],
+  [/^\/ready$/, 'GET'],
   [/^\/v1\/models(\/.*)?$/, 'GET'],
   [/^\/v1\/feedback\/?$/, 'POST'],
   [/^\/v1\/requests\/[^/]+$/, 'DELETE'],
 ];
+
+/** Routes any caller may ask without a token: probes carry none, and Prometheus scrapes without one. */
+const PUBLIC_GETS = new Set(['/metrics', '/health', '/ready']);
+
+/** The Anthropic door's paths answer errors in Anthropic's shape (its SDKs pick error classes by it). */
+const isAnthropicPath = (url: string) => {
+  const path = url.split('?')[0]!;
+  return path === MESSAGES_PATH || path.startsWith(`${MESSAGES_PATH}/`);
+};
 
 export async function buildGateway(
   opts: GatewayOptions,
@@ -80,6 +115,8 @@ export async function buildGateway(
   const app = Fastify({
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: opts.logger ?? false,
+    // The access log's request_id: unique across replicas and restarts (Fastify counts from 1).
+    genReqId: () => randomUUID(),
     // Node cuts a request that has not fully arrived in time (its `clientError`, below).
     requestTimeout: bodyTimeoutMs,
     http: {
@@ -101,15 +138,23 @@ export async function buildGateway(
   app.removeContentTypeParser('text/plain');
   registerJsonBodyParser(app);
   app.decorateRequest('caller', null);
+  const internal = internalRequests();
+  // First of the onRequest hooks, so that a request auth refuses is logged too.
+  if (opts.accessLog) {
+    registerAccessLog(app, opts.accessLog === true ? stdoutAccessLog : opts.accessLog, internal);
+  }
   app.addHook('onRequest', async (req) => {
-    if (req.method === 'GET' && req.url === '/metrics') return; // Prometheus scrapes without a token
-    req.caller = authenticate(ctx.auth, req.headers.authorization);
+    const path = req.url.split('?')[0]!;
+    if ((req.method === 'GET' || req.method === 'HEAD') && PUBLIC_GETS.has(path)) return;
+    req.caller = authenticateRequest(ctx.auth, req.headers);
   });
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    const send = isAnthropicPath(req.url) ? sendAnthropicError : sendError;
     const mapped = err instanceof GatewayError ? err : fromFastifyError(err);
-    if (mapped) return sendError(reply, mapped);
-    process.stderr.write(`gateway: ${req.method} ${req.url}: ${err.stack ?? err.message}\n`);
-    return sendError(
+    if (mapped) return send(reply, mapped);
+    // The path, not the URL: a query string can carry anything a caller typed, a key included.
+    process.stderr.write(`gateway: ${req.method} ${req.url.split('?')[0]}: ${err.stack ?? err.message}\n`);
+    return send(
       reply,
       new GatewayError(500, `internal error: ${err.message}`, 'api_error', 'internal_error'),
     );
@@ -117,8 +162,9 @@ export async function buildGateway(
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
     const route = ROUTES.find(([re]) => re.test(path));
+    const sendAs = isAnthropicPath(path) ? sendAnthropicError : sendError;
     if (route) {
-      return sendError(
+      return sendAs(
         reply,
         new GatewayError(
           405,
@@ -132,7 +178,7 @@ export async function buildGateway(
         ),
       );
     }
-    return sendError(
+    return sendAs(
       reply,
       new GatewayError(
         404,
@@ -143,10 +189,12 @@ export async function buildGateway(
     );
   });
   registerCompletions(app, ctx);
+  registerAnthropicMessages(app, ctx, internal);
   registerModels(app, ctx);
   registerFeedback(app, ctx);
   registerCancel(app, ctx);
-  registerMetrics(app, ctx);
+  registerMetrics(app, ctx, internal);
+  registerHealth(app, ctx, { taskQueue: opts.taskQueue ?? CASCADE_TASK_QUEUE, cacheMs: opts.readyCacheMs });
   return { app, ctx };
 }
 

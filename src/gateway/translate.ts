@@ -1,6 +1,6 @@
 /**
  * From an OpenAI chat-completions body to a cascade request, and from a cascade's trace back to an
- * OpenAI `chat.completion`. The mapping (docs/gateway.md, "Pass-through"):
+ * OpenAI `chat.completion`. The mapping (docs/gateway.md, "Parameters" and "Tools"):
  *
  * - `model`: `cascade/<task>` names a task policy; `auto` is the config's `defaultTask`.
  * - `messages`: text only; `developer` is a system message; text parts are joined by newlines.
@@ -8,15 +8,18 @@
  *   task's schema, is sent to every rung as its response_format, and every answer is checked
  *   against it (an invalid answer escalates with `schema_invalid`). `json_object` is the schema
  *   `{ "type": "object" }`. `text` changes nothing.
- * - `max_tokens` (or `max_completion_tokens`), `temperature`: carried in the request input.
- * - `user`, `metadata`: the request's metadata; its `tenant` is always the caller's token id.
+ * - `max_tokens` (or `max_completion_tokens`), `temperature`, `stop`, `seed`, `top_p`, penalties,
+ *   `logprobs`/`top_logprobs`, `user`, `metadata`: sent to every answer call (request.params).
+ * - `user`, `metadata` are also the request's metadata; its `tenant` is always the caller's token id.
+ * - `tools`, `tool_choice`, `parallel_tool_calls`: offered to every answer call (request.tools);
+ *   each reply's calls are checked against them, and the served calls come back as `tool_calls`.
  */
 import { createHash } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
-import type { ChatMessage } from '../providers/types';
-import type { Trace } from '../router/trace';
+import type { ChatMessage, TokenLogprob, ToolCall } from '../providers/types';
+import type { ServedReply, Trace } from '../router/trace';
 import { notFound } from './errors';
-import { contentText, type ChatCompletionBody } from './validation';
+import { contentText, toToolDefinition, type ChatCompletionBody } from './validation';
 
 export const MODEL_PREFIX = 'cascade/';
 export const AUTO_MODEL = 'auto';
@@ -55,7 +58,31 @@ export function toMessages(body: ChatCompletionBody): ChatMessage[] {
   return body.messages.map((m) => ({
     role: m.role === 'developer' ? 'system' : m.role,
     content: contentText(m.content),
+    ...(m.tool_calls && m.tool_calls.length > 0 ? { toolCalls: m.tool_calls } : {}),
+    ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}),
   }));
+}
+
+/** The caller's parameters in the library request's names (src/client/request.ts); unset ones absent. */
+function passedParams(body: ChatCompletionBody): Record<string, unknown> {
+  const tools = body.tools && body.tools.length > 0 ? body.tools.map(toToolDefinition) : undefined;
+  const entries: [string, unknown][] = [
+    ['stop', body.stop],
+    ['seed', body.seed],
+    ['topP', body.top_p],
+    ['frequencyPenalty', body.frequency_penalty],
+    ['presencePenalty', body.presence_penalty],
+    ['logprobs', body.logprobs],
+    ['topLogprobs', body.top_logprobs],
+    ['user', body.user],
+    ['providerMetadata', body.metadata],
+    ['store', body.store],
+    ['tools', tools],
+    // Without tools a tool_choice chooses nothing; OpenAI accepts "none"/"auto" alone.
+    ['toolChoice', tools ? body.tool_choice : undefined],
+    ['parallelToolCalls', tools ? body.parallel_tool_calls : undefined],
+  ];
+  return Object.fromEntries(entries.filter(([, v]) => v !== undefined && v !== null));
 }
 
 /** The raw cascade request (validated again, and resolved, by CascadeClient.prepare). */
@@ -78,6 +105,7 @@ export function toCascadeRequest(
     ...(responseSchema ? { responseSchema } : {}),
     ...(maxTokens !== undefined ? { maxTokens } : {}),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...passedParams(body),
     metadata: {
       ...(body.metadata ?? {}),
       ...(body.user ? { user: body.user } : {}),
@@ -114,9 +142,15 @@ export interface ChatCompletion {
   system_fingerprint: string;
   choices: {
     index: 0;
-    message: { role: 'assistant'; content: string; refusal: null };
-    logprobs: null;
-    finish_reason: 'stop';
+    message: {
+      role: 'assistant';
+      /** null when the answer is tool calls alone, as OpenAI sends it. */
+      content: string | null;
+      refusal: null;
+      tool_calls?: ToolCall[];
+    };
+    logprobs: { content: OpenAiLogprob[]; refusal: null } | null;
+    finish_reason: string;
   }[];
   usage: CompletionUsage;
 }
@@ -126,7 +160,56 @@ export function completionId(requestId: string): string {
   return `chatcmpl-${createHash('sha256').update(requestId).digest('hex').slice(0, 29)}`;
 }
 
+export interface OpenAiLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: { token: string; logprob: number; bytes: number[] }[];
+}
+
+/**
+ * What the served call replied besides its text (tool calls, finish reason, the caller's
+ * logprobs): the last answer call of the rung that served, its successful attempt.
+ */
+export function servedReply(trace: Trace): ServedReply {
+  const rung = trace.final.rung;
+  if (rung === null) return {};
+  const call = [...trace.calls]
+    .reverse()
+    .find((c) => c.rung === rung && (c.purpose === 'answer' || c.purpose === 'shadow'));
+  return [...(call?.attempts ?? [])].reverse().find((a) => a.ok)?.reply ?? {};
+}
+
+const bytesOf = (token: string) => [...Buffer.from(token, 'utf8')];
+
+function toOpenAiLogprobs(tokens: TokenLogprob[]): { content: OpenAiLogprob[]; refusal: null } {
+  return {
+    content: tokens.map((t) => ({
+      token: t.token,
+      logprob: t.logprob,
+      bytes: bytesOf(t.token),
+      top_logprobs: t.top.map((o) => ({ token: o.token, logprob: o.logprob, bytes: bytesOf(o.token) })),
+    })),
+    refusal: null,
+  };
+}
+
+/**
+ * OpenAI's finish reasons: tool calls win; "length" (Anthropic's "max_tokens") and
+ * "content_filter" are passed on; anything else is "stop".
+ */
+function finishReason(reply: ServedReply): string {
+  if (reply.toolCalls && reply.toolCalls.length > 0) return 'tool_calls';
+  if (reply.finishReason === 'max_tokens') return 'length';
+  return reply.finishReason === 'length' || reply.finishReason === 'content_filter'
+    ? reply.finishReason
+    : 'stop';
+}
+
 export function toCompletion(trace: Trace, model: string, created: number): ChatCompletion {
+  const reply = servedReply(trace);
+  const answer = trace.final.answer ?? '';
+  const calls = reply.toolCalls && reply.toolCalls.length > 0 ? reply.toolCalls : undefined;
   return {
     id: completionId(trace.requestId),
     object: 'chat.completion',
@@ -136,9 +219,14 @@ export function toCompletion(trace: Trace, model: string, created: number): Chat
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: trace.final.answer ?? '', refusal: null },
-        logprobs: null,
-        finish_reason: 'stop',
+        message: {
+          role: 'assistant',
+          content: calls && answer === '' ? null : answer,
+          refusal: null,
+          ...(calls ? { tool_calls: calls } : {}),
+        },
+        logprobs: reply.logprobs ? toOpenAiLogprobs(reply.logprobs) : null,
+        finish_reason: finishReason(reply),
       },
     ],
     usage: usageOf(trace),

@@ -89,6 +89,11 @@ const INSERT_REQUEST =
   `INSERT INTO requests (${REQUEST_COLUMNS.map(([c]) => c).join(', ')}, retry_of, retry_link, recorded_at) ` +
   `VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')}, ?, ?, ?) ON CONFLICT (id) DO NOTHING`;
 
+/** Every column of a request row but its id and retry link, from the record (a re-execution's fuller record). */
+const UPDATE_REQUEST = `UPDATE requests SET ${REQUEST_COLUMNS.filter(([c]) => c !== 'id')
+  .map(([c]) => `${c} = ?`)
+  .join(', ')}, recorded_at = ? WHERE id = ?`;
+
 const INSERT_ATTEMPT =
   'INSERT INTO attempts (request_id, call_index, rung, model, purpose, attempt, ok, error_class, status, ' +
   'latency_ms, tokens_in, tokens_out, cost_usd, endpoint, backoff_ms, estimated) ' +
@@ -140,37 +145,35 @@ export abstract class SqlLedger implements Ledger {
         now,
       ]);
       if (inserted === 0) {
-        // Already recorded (a retried or replayed activity): write nothing, report what is there.
-        const [row] = await q.all<{ retry_of: string | null; retry_link: string | null }>(
-          'SELECT retry_of, retry_link FROM requests WHERE id = ?',
-          [rec.id],
-        );
-        return {
-          inserted: false,
+        // Already recorded: a retried or replayed activity (the same record: write nothing), or
+        // the same run's workflow task executed again after its first execution wrote the row
+        // but its completion never reached Temporal (a lean request whose worker or server
+        // died): the re-execution re-ran calls, so its record has more attempts, and it replaces
+        // the row and its attempts. Attempts only grow across re-executions, so a late write of
+        // an earlier execution never replaces a later one.
+        const [row] = await q.all<{
+          retry_of: string | null;
+          retry_link: string | null;
+          attempts: unknown;
+          run_id: string;
+        }>('SELECT retry_of, retry_link, attempts, run_id FROM requests WHERE id = ?', [rec.id]);
+        const stored = {
           retryOf: row?.retry_of ?? null,
           retryLink: (row?.retry_link ?? null) as RecordResult['retryLink'],
         };
-      }
-      for (const a of rec.attemptRows) {
-        await q.run(INSERT_ATTEMPT, [
+        if (!row || row.run_id !== rec.runId || num(row.attempts) >= rec.attempts) {
+          return { inserted: false, ...stored };
+        }
+        await q.run(UPDATE_REQUEST, [
+          ...REQUEST_COLUMNS.filter(([c]) => c !== 'id').map(([, get]) => get(rec)),
+          now,
           rec.id,
-          a.callIndex,
-          a.rung,
-          a.model,
-          a.purpose,
-          a.attempt,
-          a.ok,
-          a.errorClass,
-          a.status,
-          a.latencyMs,
-          a.tokensIn,
-          a.tokensOut,
-          a.costUsd,
-          a.endpoint,
-          a.backoffMs,
-          a.estimated,
         ]);
+        await q.run('DELETE FROM attempts WHERE request_id = ?', [rec.id]);
+        await this.insertAttempts(q, rec);
+        return { inserted: false, replaced: true, ...stored };
       }
+      await this.insertAttempts(q, rec);
 
       if (linkable) {
         // Requests recorded before this one but started after it (within the window) are its
@@ -194,6 +197,30 @@ export abstract class SqlLedger implements Ledger {
       }
       return { inserted: true, retryOf, retryLink };
     });
+  }
+
+  /** The record's attempt rows, in one transaction with its request row. */
+  private async insertAttempts(q: Sql, rec: OutcomeRecord): Promise<void> {
+    for (const a of rec.attemptRows) {
+      await q.run(INSERT_ATTEMPT, [
+        rec.id,
+        a.callIndex,
+        a.rung,
+        a.model,
+        a.purpose,
+        a.attempt,
+        a.ok,
+        a.errorClass,
+        a.status,
+        a.latencyMs,
+        a.tokensIn,
+        a.tokensOut,
+        a.costUsd,
+        a.endpoint,
+        a.backoffMs,
+        a.estimated,
+      ]);
+    }
   }
 
   async getRequest(id: string): Promise<RequestRow | null> {

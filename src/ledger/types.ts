@@ -123,6 +123,11 @@ export interface FeedbackRow {
 export interface RecordResult {
   /** False when the row was already there (a retried or replayed activity): nothing was written. */
   inserted: boolean;
+  /**
+   * True when the row was there from an earlier execution of the same run's workflow task, and
+   * this record (with the calls that execution re-ran) replaced it and its attempts.
+   */
+  replaced?: boolean;
   /** The row's retry link after the write (explicit or automatic). */
   retryOf: string | null;
   retryLink: 'explicit' | 'auto' | null;

@@ -12,6 +12,12 @@
  *   no `json_object` mode, so that one is left to the task's schema check;
  * - Anthropic returns no token logprobs: `logprobs` is always null, and config validation rejects
  *   logprob confidence sources on these models;
+ * - the caller's `stop` is `stop_sequences`, `top_p` is `top_p`, `user` is `metadata.user_id`;
+ * - tools: OpenAI function definitions become `tools` (`parameters` is `input_schema`),
+ *   `tool_choice` none/auto/required/a function becomes none/auto/any/tool, and
+ *   `parallel_tool_calls: false` is `disable_parallel_tool_use`; an assistant turn's tool calls
+ *   are `tool_use` blocks, tool messages `tool_result` blocks, and the reply's `tool_use` blocks
+ *   come back as tool calls (their `input` as JSON text);
  * - the answer is the text of the reply's `text` content blocks; usage is `input_tokens` (cache
  *   reads and writes included, when the endpoint reports them) and `output_tokens`.
  *
@@ -29,6 +35,8 @@ import {
   type ModelCallResult,
   type ModelProvider,
   type ResponseFormat,
+  type ToolCall,
+  type ToolSpec,
   type Usage,
 } from './types';
 import { sdkAttempt, type AttemptContext } from './sdk-attempt';
@@ -112,10 +120,16 @@ export class AnthropicProvider implements ModelProvider {
     return {
       model: this.config.model ?? this.modelId,
       max_tokens: request.maxTokens ?? DEFAULT_MAX_TOKENS,
-      messages: request.messages.filter((m) => m.role !== 'system').map(toMessage),
+      messages: toMessages(request.messages.filter((m) => m.role !== 'system')),
       ...(system !== '' && { system }),
       ...(request.temperature !== undefined && { temperature: request.temperature }),
       ...(format && { output_config: { format } }),
+      // The caller's parameters the Messages API has (the rest are refused before a request
+      // starts: src/providers/capabilities.ts).
+      ...(request.params?.stop !== undefined && { stop_sequences: request.params.stop }),
+      ...(request.params?.topP !== undefined && { top_p: request.params.topP }),
+      ...(request.params?.user !== undefined && { metadata: { user_id: request.params.user } }),
+      ...(request.tools && toTools(request.tools)),
     };
   }
 
@@ -140,7 +154,8 @@ export class AnthropicProvider implements ModelProvider {
       (block: unknown): block is { type: 'text'; text: string } =>
         isObj(block) && block['type'] === 'text' && typeof block['text'] === 'string',
     );
-    if (texts.length === 0) {
+    const toolCalls = readToolUses(content, billed);
+    if (texts.length === 0 && !toolCalls) {
       const types = content.map((b: unknown) => (isObj(b) ? String(b['type']) : typeof b)).join(', ');
       throw new MalformedResponseError(
         `response has no text content block${types ? ` (got ${types})` : ''}`,
@@ -152,6 +167,7 @@ export class AnthropicProvider implements ModelProvider {
     return {
       modelId: this.modelId,
       answer: texts.map((t) => t.text).join(''),
+      ...(toolCalls ? { toolCalls } : {}),
       finishReason: typeof stop === 'string' ? stop : null,
       logprobs: null,
       usage,
@@ -162,8 +178,92 @@ export class AnthropicProvider implements ModelProvider {
   }
 }
 
-function toMessage(m: ChatMessage): Anthropic.MessageParam {
-  return { role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content };
+/**
+ * The turns in the Messages API's shape: an assistant turn's tool calls are `tool_use` blocks
+ * (their arguments parsed: the API takes an object), and `tool` messages are `tool_result` blocks
+ * of one user turn (consecutive results answer one assistant turn together).
+ */
+function toMessages(messages: ChatMessage[]): Anthropic.MessageParam[] {
+  const out: Anthropic.MessageParam[] = [];
+  for (const m of messages) {
+    if (m.role === 'tool') {
+      const block: Anthropic.ToolResultBlockParam = {
+        type: 'tool_result',
+        tool_use_id: m.toolCallId ?? '',
+        content: m.content,
+      };
+      const last = out.at(-1);
+      if (
+        last?.role === 'user' &&
+        Array.isArray(last.content) &&
+        last.content.every((b) => b.type === 'tool_result')
+      ) {
+        last.content.push(block);
+      } else out.push({ role: 'user', content: [block] });
+      continue;
+    }
+    if (m.role === 'assistant' && m.toolCalls && m.toolCalls.length > 0) {
+      out.push({
+        role: 'assistant',
+        content: [
+          ...(m.content !== '' ? [{ type: 'text' as const, text: m.content }] : []),
+          ...m.toolCalls.map((c) => ({
+            type: 'tool_use' as const,
+            id: c.id,
+            name: c.function.name,
+            input: parseInput(c.function.arguments),
+          })),
+        ],
+      });
+      continue;
+    }
+    out.push({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content });
+  }
+  return out;
+}
+
+/** Arguments as the object `tool_use.input` must be; text that is not one is kept under `_raw`. */
+function parseInput(args: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(args);
+    if (isObj(v)) return v;
+  } catch {
+    // fall through
+  }
+  return { _raw: args };
+}
+
+/** OpenAI's tools and tool_choice in the Messages API's terms. */
+function toTools(spec: ToolSpec): Pick<Anthropic.MessageCreateParamsNonStreaming, 'tools' | 'tool_choice'> {
+  const tools = spec.definitions.map((t) => ({
+    name: t.function.name,
+    ...(t.function.description !== undefined && { description: t.function.description }),
+    input_schema: (t.function.parameters ?? { type: 'object', properties: {} }) as Anthropic.Tool.InputSchema,
+  }));
+  const noParallel = spec.parallel === false ? { disable_parallel_tool_use: true } : {};
+  const c = spec.choice;
+  let choice: Anthropic.ToolChoice | undefined;
+  if (c === 'none') choice = { type: 'none' };
+  else if (c === 'required') choice = { type: 'any', ...noParallel };
+  else if (typeof c === 'object') choice = { type: 'tool', name: c.function.name, ...noParallel };
+  else if (c === 'auto' || spec.parallel === false) choice = { type: 'auto', ...noParallel };
+  return { tools, ...(choice && { tool_choice: choice }) };
+}
+
+/** The reply's `tool_use` blocks as tool calls (arguments as JSON text), or undefined when none. */
+function readToolUses(content: unknown[], billed: Usage & { costUsd: number }): ToolCall[] | undefined {
+  const uses = content.filter((b): b is Record<string, unknown> => isObj(b) && b['type'] === 'tool_use');
+  if (uses.length === 0) return undefined;
+  return uses.map((b, i) => {
+    if (typeof b['id'] !== 'string' || typeof b['name'] !== 'string' || !isObj(b['input'])) {
+      throw new MalformedResponseError(`tool_use block ${i} is not { id, name, input }`, 200, billed);
+    }
+    return {
+      id: b['id'],
+      type: 'function' as const,
+      function: { name: b['name'], arguments: JSON.stringify(b['input']) },
+    };
+  });
 }
 
 function toOutputFormat(rf: ResponseFormat): Anthropic.JSONOutputFormat | undefined {

@@ -15,6 +15,7 @@ import {
   type ModelProvider,
   type ResponseFormat,
   type TokenLogprob,
+  type ToolCall,
   type Usage,
 } from './types';
 import { sdkAttempt, type AttemptContext } from './sdk-attempt';
@@ -89,18 +90,37 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   private body(request: ModelCallRequest): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {
-    // Logprobs only when asked for and the endpoint supports them: proxies that do not may reject
-    // the parameter outright. top_logprobs implies logprobs in OpenAI's protocol.
+    const p = request.params ?? {};
+    // Logprobs only when asked for (by the cascade, for its confidence, or by the caller) and the
+    // endpoint supports them: proxies that do not may reject the parameter outright. The larger
+    // top_logprobs of the two is asked for; each reader takes what it needs.
     const wantLogprobs =
-      this.config.logprobs && (request.logprobs === true || (request.topLogprobs ?? 0) > 0);
+      this.config.logprobs &&
+      (request.logprobs === true || (request.topLogprobs ?? 0) > 0 || p.logprobs === true);
+    const top =
+      request.topLogprobs !== undefined || p.topLogprobs !== undefined
+        ? Math.max(request.topLogprobs ?? 0, p.topLogprobs ?? 0)
+        : undefined;
+    const tools = request.tools;
     return {
       model: this.config.model ?? this.modelId,
       messages: request.messages.map(toMessage),
       ...(request.maxTokens !== undefined && { max_tokens: request.maxTokens }),
       ...(request.temperature !== undefined && { temperature: request.temperature }),
       ...(wantLogprobs && { logprobs: true }),
-      ...(wantLogprobs && request.topLogprobs !== undefined && { top_logprobs: request.topLogprobs }),
+      ...(wantLogprobs && top !== undefined && { top_logprobs: top }),
       ...(request.responseFormat && { response_format: toResponseFormat(request.responseFormat) }),
+      ...(p.stop !== undefined && { stop: p.stop }),
+      ...(p.seed !== undefined && { seed: p.seed }),
+      ...(p.topP !== undefined && { top_p: p.topP }),
+      ...(p.frequencyPenalty !== undefined && { frequency_penalty: p.frequencyPenalty }),
+      ...(p.presencePenalty !== undefined && { presence_penalty: p.presencePenalty }),
+      ...(p.user !== undefined && { user: p.user }),
+      ...(p.metadata !== undefined && { metadata: p.metadata }),
+      ...(p.store !== undefined && { store: p.store }),
+      ...(tools && { tools: tools.definitions }),
+      ...(tools?.choice !== undefined && { tool_choice: tools.choice }),
+      ...(tools?.parallel !== undefined && { parallel_tool_calls: tools.parallel }),
     };
   }
 
@@ -125,7 +145,10 @@ export class OpenAICompatibleProvider implements ModelProvider {
     }
     const choice: unknown = choices[0];
     const message = isObj(choice) ? choice['message'] : undefined;
-    const content = isObj(message) ? message['content'] : undefined;
+    const toolCalls = isObj(message) ? readToolCalls(message['tool_calls'], billed) : undefined;
+    const rawContent = isObj(message) ? message['content'] : undefined;
+    // A reply that only calls tools has no text (content null), as OpenAI sends it.
+    const content = rawContent == null && toolCalls ? '' : rawContent;
     if (typeof content !== 'string') {
       const refusal =
         isObj(message) && typeof message['refusal'] === 'string' ? ` (refusal: ${message['refusal']})` : '';
@@ -135,6 +158,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
     return {
       modelId: this.modelId,
       answer: content,
+      ...(toolCalls ? { toolCalls } : {}),
       finishReason: typeof finish === 'string' ? finish : null,
       logprobs: readLogprobs(isObj(choice) ? choice['logprobs'] : undefined, billed),
       usage,
@@ -152,8 +176,42 @@ function toMessage(m: ChatMessage): OpenAI.Chat.ChatCompletionMessageParam {
     case 'user':
       return { role: 'user', content: m.content };
     case 'assistant':
-      return { role: 'assistant', content: m.content };
+      return m.toolCalls && m.toolCalls.length > 0
+        ? { role: 'assistant', content: m.content === '' ? null : m.content, tool_calls: m.toolCalls }
+        : { role: 'assistant', content: m.content };
+    case 'tool':
+      return { role: 'tool', content: m.content, tool_call_id: m.toolCallId ?? '' };
   }
+}
+
+/**
+ * `message.tool_calls` as ToolCall[], or undefined when the reply made none. An entry that is
+ * not a function call with a name and string arguments fails the call (as unreadable logprobs
+ * do): a half-read call would be checked and served wrong. Arguments that are not JSON are kept
+ * as they are: that is the check's to judge (schema_invalid), not a malformed response.
+ */
+function readToolCalls(raw: unknown, billed: Usage & { costUsd: number }): ToolCall[] | undefined {
+  if (raw == null) return undefined;
+  if (!Array.isArray(raw)) throw new MalformedResponseError('message.tool_calls is not a list', 200, billed);
+  if (raw.length === 0) return undefined;
+  return raw.map((entry: unknown, i) => {
+    const fn = isObj(entry) ? entry['function'] : undefined;
+    const name = isObj(fn) ? fn['name'] : undefined;
+    const args = isObj(fn) ? fn['arguments'] : undefined;
+    const id = isObj(entry) ? entry['id'] : undefined;
+    if (typeof name !== 'string' || typeof args !== 'string') {
+      throw new MalformedResponseError(
+        `tool_calls[${i}] is not { type: "function", function: { name, arguments } }`,
+        200,
+        billed,
+      );
+    }
+    return {
+      id: typeof id === 'string' && id !== '' ? id : `call_${i}`,
+      type: 'function' as const,
+      function: { name, arguments: args },
+    };
+  });
 }
 
 function toResponseFormat(

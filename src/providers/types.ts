@@ -36,9 +36,67 @@ export function isRetryable(errorClass: ErrorClass): boolean {
   return RETRYABLE_ERROR_CLASSES.has(errorClass);
 }
 
-export interface ChatMessage {
+/** A message of text only, as the router writes its own prompts (self-checks, judges). */
+export interface TextMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool';
+  /** The text ("" for an assistant turn that only called tools). */
+  content: string;
+  /** An assistant turn's tool calls (a conversation that carries on after a tool call). */
+  toolCalls?: ToolCall[];
+  /** A `tool` message: the id of the call it answers. */
+  toolCallId?: string;
+}
+
+/** A function the model may call, as OpenAI defines it; `parameters` is a JSON Schema. */
+export interface ToolDefinition {
+  type: 'function';
+  function: {
+    name: string;
+    description?: string;
+    parameters?: Record<string, unknown>;
+    strict?: boolean;
+  };
+}
+
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+
+/** A call the model asked for; `arguments` is JSON text, as the model wrote it (it may not parse). */
+export interface ToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+/**
+ * The caller's own chat-completions parameters, sent as they are to every answer call (never to
+ * self-checks or judges, whose replies the router reads). `logprobs`/`topLogprobs` here are what
+ * the caller asked to receive, apart from the logprobs a cascade asks for its confidence.
+ */
+export interface CallerParams {
+  stop?: string[];
+  seed?: number;
+  topP?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
+  logprobs?: boolean;
+  topLogprobs?: number;
+  user?: string;
+  metadata?: Record<string, string>;
+  /** OpenAI's `store`: keep the completion at the provider. */
+  store?: boolean;
+}
+
+/** Tools offered to the model: sent to every answer call, and each call checked against them. */
+export interface ToolSpec {
+  definitions: ToolDefinition[];
+  choice?: ToolChoice;
+  /** false: at most one call per reply. */
+  parallel?: boolean;
 }
 
 export type ResponseFormat =
@@ -54,6 +112,9 @@ export interface ModelCallRequest {
   /** How many alternatives per token (needed to read P(yes) of a self-check). */
   topLogprobs?: number;
   responseFormat?: ResponseFormat;
+  /** The caller's chat-completions parameters (answer calls only). */
+  params?: CallerParams;
+  tools?: ToolSpec;
   /** Aborts the HTTP call (activity cancellation). */
   signal?: AbortSignal;
   /** Extra request headers (the recorded-model server's fault-injection headers in tests). */
@@ -74,7 +135,10 @@ export interface Usage {
 export interface ModelCallResult {
   /** The configured model id (the key under `models:` in the config), not the endpoint's name. */
   modelId: string;
+  /** The reply's text; "" when the model only called tools. */
   answer: string;
+  /** The tool calls of the reply, when it made any. */
+  toolCalls?: ToolCall[];
   finishReason: string | null;
   /** Per-token log-probabilities of the answer, when the endpoint returned them. */
   logprobs: TokenLogprob[] | null;

@@ -11,7 +11,7 @@
  */
 import { JUDGE_SYSTEM, parseJudgePrompt } from '../router/judge';
 import { parseSelfCheckPrompt } from '../router/self-check';
-import { promptKey, type RecordedDataset, type RecordedReply } from './dataset';
+import { promptKey, type RecordedDataset, type RecordedReply, type RecordedToolCall } from './dataset';
 import { answerLogprobs, selfCheckVerdict, type ChoiceLogprobs } from './logprobs';
 import { messageText, type ChatCompletionRequest } from './openai-schema';
 
@@ -34,6 +34,12 @@ export interface ServedAnswer {
   model: string;
   reply: RecordedReply;
   content: string;
+  /** A recorded tool-call reply's calls (content is then ""). */
+  toolCalls?: RecordedToolCall[];
+  /** Set when the request's max_tokens cut the recorded text. */
+  finishReason?: 'length';
+  /** The stop sequence the recorded text was cut before, when `stop` cut it. */
+  stoppedAt?: string;
   logprobs: ChoiceLogprobs | null;
   usage: Usage;
   /** Recorded (or derived) latency before latencyScale. */
@@ -91,7 +97,62 @@ export function resolveCompletion(
   if (served.kind === 'answer' && served.logprobs && typeof request.top_logprobs === 'number') {
     served.logprobs = limitTopLogprobs(served.logprobs, request.top_logprobs);
   }
+  if (served.kind !== 'answer') return served;
+  if (served.reply.toolCalls && !served.selfCheck) {
+    if (!request.tools || request.tools.length === 0) {
+      return {
+        kind: 'bad_request',
+        param: 'tools',
+        message: `the recorded reply of model ${JSON.stringify(model)} to this prompt is a tool call, and the request offers no tools`,
+      };
+    }
+    served.toolCalls = served.reply.toolCalls;
+  }
+  const budget = request.max_completion_tokens ?? request.max_tokens;
+  if (budget != null && !served.toolCalls) applyMaxTokens(served, budget);
+  if (request.stop != null)
+    applyStop(served, typeof request.stop === 'string' ? [request.stop] : request.stop);
   return served;
+}
+
+/**
+ * `max_tokens`, as a model applies it: a recorded answer longer than the budget ends there, with
+ * `finish_reason: "length"`. The recording has no token boundaries, so the text is cut at the
+ * same share of its characters as the budget is of its recorded tokens (flagged `content` and
+ * `usage.completion_tokens`).
+ */
+function applyMaxTokens(served: ServedAnswer, budget: number): void {
+  const recorded = served.usage.completion_tokens;
+  if (recorded <= budget) return;
+  served.content = served.content.slice(0, Math.floor((served.content.length * budget) / recorded));
+  served.usage = usage(served.usage.prompt_tokens, budget);
+  served.finishReason = 'length';
+  for (const field of ['content', 'usage.completion_tokens']) {
+    if (!served.derived.includes(field)) served.derived.push(field);
+  }
+}
+
+/**
+ * `stop`, as a model applies it: the text ends before the first occurrence of any stop sequence
+ * (which is not included). The recording's text is cut, so the change is flagged `content`.
+ */
+function applyStop(served: ServedAnswer, stops: string[]): void {
+  let cut = -1;
+  let by = '';
+  for (const stop of stops) {
+    if (stop === '') continue;
+    const at = served.content.indexOf(stop);
+    if (at >= 0 && (cut < 0 || at < cut)) {
+      cut = at;
+      by = stop;
+    }
+  }
+  if (cut < 0) return;
+  served.content = served.content.slice(0, cut);
+  served.stoppedAt = by;
+  // The text now ends before the budget did.
+  delete served.finishReason;
+  if (!served.derived.includes('content')) served.derived.push('content');
 }
 
 function selfCheckOrNotFound(

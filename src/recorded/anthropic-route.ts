@@ -26,6 +26,7 @@ import { type ConcurrencyLimiter } from './limiter';
 import { serveAnswer } from './serve-answer';
 import { type RecordedMetrics } from './metrics';
 import { type ChatCompletionRequest } from './openai-schema';
+import type { RequestLog } from './request-log';
 
 export const MESSAGES_ROUTE = '/v1/messages';
 
@@ -43,6 +44,8 @@ export interface AnthropicRouteDeps {
   };
   /** Aborted when the server closes. */
   shutdown: AbortSignal;
+  /** Where the bodies it is sent are kept (request-log.ts). */
+  requestLog?: RequestLog;
 }
 
 // --- request and error shapes -----------------------------------------------------------------
@@ -60,6 +63,10 @@ export const messagesRequestSchema = z.looseObject({
   stream: z.literal(false).optional(),
   // Structured outputs: accepted and ignored, the recorded answer is served as it was recorded.
   output_config: z.looseObject({}).optional(),
+  // Applied to the recorded text, as `stop` is on the chat route.
+  stop_sequences: z.array(z.string()).optional(),
+  // A recorded tool call is served (as `tool_use` blocks) only to a request that offers tools.
+  tools: z.array(z.looseObject({ name: z.string() })).optional(),
 });
 export type MessagesRequest = z.infer<typeof messagesRequestSchema>;
 
@@ -99,6 +106,9 @@ function requestError(error: z.ZodError, body: unknown): AnthropicErrorBody {
 const blockText = (c: MessagesRequest['system']): string =>
   c === undefined ? '' : typeof c === 'string' ? c : c.map((b) => b.text ?? '').join('');
 
+const isToolResults = (c: MessagesRequest['messages'][number]['content']): boolean =>
+  Array.isArray(c) && c.length > 0 && c.every((b) => b.type === 'tool_result');
+
 /** The chat form answer.ts resolves: `system` first, then the turns. No logprobs. */
 export function toChatRequest(body: MessagesRequest): ChatCompletionRequest {
   const system = blockText(body.system);
@@ -106,9 +116,16 @@ export function toChatRequest(body: MessagesRequest): ChatCompletionRequest {
     model: body.model,
     messages: [
       ...(system !== '' ? [{ role: 'system' as const, content: system }] : []),
-      ...body.messages.map((m) => ({ role: m.role, content: blockText(m.content) })),
+      // A user turn of tool results only answers the model; the prompt is the user's own turn.
+      ...body.messages.map((m) => ({
+        role: isToolResults(m.content) ? ('tool' as const) : m.role,
+        content: blockText(m.content),
+      })),
     ],
+    ...(body.tools && body.tools.length > 0 ? { tools: body.tools.map(() => ({ type: 'function' })) } : {}),
     logprobs: false,
+    max_tokens: body.max_tokens,
+    ...(body.stop_sequences ? { stop: body.stop_sequences } : {}),
   };
 }
 
@@ -146,6 +163,7 @@ export function registerAnthropicRoute(app: FastifyInstance, deps: AnthropicRout
       return reply.code(status).send(body);
     };
 
+    deps.requestLog?.add(MESSAGES_ROUTE, request.body);
     const parsed = messagesRequestSchema.safeParse(request.body);
     if (!parsed.success) return sendError(400, requestError(parsed.error, request.body));
     const body = parsed.data;
@@ -237,11 +255,30 @@ const DERIVED_NAMES: Record<string, string> = {
   'usage.completion_tokens': 'usage.output_tokens',
 };
 
+/**
+ * A recorded call's arguments as `tool_use.input`, which the Messages API always sends as an
+ * object: arguments that are not a JSON object (a small model's Python dict) are kept as text
+ * under `_raw`, so the failure still reaches the check instead of turning into a valid call.
+ */
+function toolInput(args: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(args);
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // kept as text below
+  }
+  return { _raw: args };
+}
+
 function messageSkeleton(
   model: string,
   id: string,
-  blocks: { type: 'text'; text: string }[],
+  blocks: ({ type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: object })[],
   usage: { input_tokens: number; output_tokens: number },
+  stop: { reason: 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use'; sequence: string | null } = {
+    reason: 'end_turn',
+    sequence: null,
+  },
 ): object {
   return {
     id,
@@ -249,8 +286,8 @@ function messageSkeleton(
     role: 'assistant',
     content: blocks,
     model,
-    stop_reason: 'end_turn',
-    stop_sequence: null,
+    stop_reason: stop.reason,
+    stop_sequence: stop.sequence,
     usage,
   };
 }
@@ -261,8 +298,22 @@ function messageBody(answer: ServedAnswer): object {
     // The real model name, as Anthropic answers an alias with the dated snapshot.
     answer.model,
     `msg_recorded_${messageCounter}`,
-    [{ type: 'text', text: answer.content }],
+    answer.toolCalls
+      ? answer.toolCalls.map((c) => ({
+          type: 'tool_use' as const,
+          id: c.id,
+          name: c.function.name,
+          input: toolInput(c.function.arguments),
+        }))
+      : [{ type: 'text', text: answer.content }],
     { input_tokens: answer.usage.prompt_tokens, output_tokens: answer.usage.completion_tokens },
+    answer.toolCalls
+      ? { reason: 'tool_use', sequence: null }
+      : answer.stoppedAt !== undefined
+        ? { reason: 'stop_sequence', sequence: answer.stoppedAt }
+        : answer.finishReason === 'length'
+          ? { reason: 'max_tokens', sequence: null }
+          : { reason: 'end_turn', sequence: null },
   );
 }
 

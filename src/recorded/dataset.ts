@@ -28,7 +28,10 @@ export interface RecordedReply {
   /** "" when the row has no system message. */
   system: string;
   prompt: string;
+  /** The reply's text; "" for a reply that only calls tools. */
   answer: string;
+  /** A recorded tool-call reply (data/synthetic/tools): the calls, in OpenAI's shape. */
+  toolCalls?: RecordedToolCall[];
   correct?: boolean;
   /** Log-probability (answer token, or "Yes" of a self-check, per `confidenceKind`); may be -Infinity. */
   rawConfidence?: number;
@@ -41,6 +44,12 @@ export interface RecordedReply {
   judgement?: { judgeType: string; score: number; questionId: number; answerModel: string };
   file: string;
   line: number;
+}
+
+export interface RecordedToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
 }
 
 export interface DatasetStats {
@@ -342,7 +351,12 @@ function indexRow(
       stats.skippedNoAnswer++;
       continue;
     }
-    if (typeof entry.answer !== 'string') fail(`${where}answer must be a string`);
+    // A tool-call reply is recorded as an assistant message's `{ tool_calls: [...] }`.
+    const toolCalls = isObject(entry.answer)
+      ? readToolCalls(entry.answer, `${where}answer`, fail)
+      : undefined;
+    if (typeof entry.answer !== 'string' && !toolCalls)
+      fail(`${where}answer must be a string or { tool_calls: [...] }`);
     const tokens = entry.tokens;
     if (tokens !== undefined && tokens !== null && !isObject(tokens))
       fail(`${where}tokens must be an object`);
@@ -351,7 +365,8 @@ function indexRow(
       rowId,
       system,
       prompt,
-      answer: entry.answer as string,
+      answer: toolCalls ? '' : (entry.answer as string),
+      ...(toolCalls ? { toolCalls } : {}),
       correct: optional(entry.correct, 'boolean', `${where}correct`, fail),
       rawConfidence: optionalNumber(entry.raw_confidence, `${where}raw_confidence`, fail),
       confidenceKind: optional(entry.confidence_kind, 'string', `${where}confidence_kind`, fail),
@@ -365,6 +380,29 @@ function indexRow(
     if (dataset.add(key, reply)) stats.servable++;
     else stats.duplicates++;
   }
+}
+
+function readToolCalls(
+  answer: Record<string, unknown>,
+  where: string,
+  fail: (detail: string) => never,
+): RecordedToolCall[] {
+  const calls = answer.tool_calls;
+  if (!Array.isArray(calls) || calls.length === 0)
+    return fail(`${where}.tool_calls must be a non-empty list`);
+  return calls.map((c: unknown, i) => {
+    const fn = isObject(c) ? c.function : undefined;
+    if (!isObject(c) || !isObject(fn) || typeof fn.name !== 'string' || typeof fn.arguments !== 'string') {
+      return fail(
+        `${where}.tool_calls[${i}] must be { id?, type: "function", function: { name, arguments } }`,
+      );
+    }
+    return {
+      id: typeof c.id === 'string' ? c.id : `call_${i}`,
+      type: 'function' as const,
+      function: { name: fn.name, arguments: fn.arguments },
+    };
+  });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

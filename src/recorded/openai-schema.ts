@@ -21,6 +21,16 @@ export const chatCompletionRequestSchema = z.looseObject({
   // Only one non-streamed choice exists in a recording.
   stream: z.literal(false).nullish(),
   n: z.literal(1).nullish(),
+  // Applied to the recorded text (flagged `content`): it ends at the token budget
+  // (`finish_reason: "length"`), and before the first stop sequence.
+  max_tokens: z.number().int().min(1).nullish(),
+  max_completion_tokens: z.number().int().min(1).nullish(),
+  // Applied to the recorded text: it is cut before the first stop sequence (flagged `content`).
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  // A recorded tool-call reply is served only to a request that offers tools. Every other
+  // parameter (seed, top_p, penalties, user, metadata, tool_choice, ...) is accepted, recorded in
+  // the request log (request-log.ts) and has no effect on a recording.
+  tools: z.array(z.looseObject({ type: z.string() })).nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequestSchema>;
 export type ChatMessageIn = ChatCompletionRequest['messages'][number];

@@ -17,8 +17,17 @@
  * `x-recorded-judge-prompt` (`single-v1`, or `single-math-v1`: that judge also saw a reference
  * answer), since the recorded judge saw MT-Bench's own prompt, not JUDGE_SYSTEM word for word.
  *
+ * Tool calls: a row whose `answer` is `{ tool_calls: [...] }` (data/synthetic/tools) is served as
+ * an assistant message with `tool_calls`, content null and `finish_reason: "tool_calls"`, to a
+ * request that offers tools. `max_tokens` (or `max_completion_tokens`) cuts a longer recorded text
+ * (`finish_reason: "length"`), and `stop` cuts it before the first stop sequence.
+ *
+ * Every body it is sent is kept (the last `requestLogSize` per model, request-log.ts), so tests can
+ * see which parameters reached which model.
+ *
  * Routes: POST /v1/chat/completions, POST /v1/messages (Anthropic's Messages API, same lookup:
- * anthropic-route.ts), GET /v1/models, GET /metrics, GET /healthz, GET|POST|DELETE /admin/faults.
+ * anthropic-route.ts), GET /v1/models, GET /metrics, GET /healthz, GET|POST|DELETE /admin/faults,
+ * GET|DELETE /admin/requests (loopback only).
  */
 import Fastify, {
   type FastifyError,
@@ -40,6 +49,7 @@ import {
 } from './faults';
 import { ConcurrencyLimiter } from './limiter';
 import { createRecordedMetrics, type RecordedMetrics } from './metrics';
+import { DEFAULT_REQUEST_LOG_SIZE, registerRequestLogRoutes, RequestLog } from './request-log';
 import {
   chatCompletionRequestSchema,
   openAiError,
@@ -77,6 +87,8 @@ export interface RecordedServerOptions {
   aliases?: Record<string, string>;
   /** Fastify request logging. Default false. */
   logger?: boolean;
+  /** Request bodies kept per model for GET /admin/requests (0: none). Default 100. */
+  requestLogSize?: number;
 }
 
 export interface RecordedServer {
@@ -85,6 +97,8 @@ export interface RecordedServer {
   baseUrl: string;
   port: number;
   dataset: RecordedDataset;
+  /** The bodies it was sent (also served by GET /admin/requests). */
+  requestLog: RequestLog;
   close(): Promise<void>;
 }
 
@@ -104,6 +118,7 @@ export async function startRecordedServer(opts: RecordedServerOptions): Promise<
   const dataset = await loadDataset(opts.dataFiles, { aliases: opts.aliases });
   const limiter = new ConcurrencyLimiter(concurrencyFor(dataset, opts.concurrency));
   const metrics = createRecordedMetrics(limiter, () => dataset.models());
+  const requestLog = new RequestLog(opts.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE);
   const faults = new FaultInjector({
     faultRate: opts.faultRate,
     faultKinds: opts.faultKinds,
@@ -118,10 +133,12 @@ export async function startRecordedServer(opts: RecordedServerOptions): Promise<
     forceCloseConnections: true,
   });
   registerErrorHandlers(app, metrics);
-  registerChatRoute(app, { dataset, limiter, metrics, faults, settings, shutdown: shutdown.signal });
-  registerAnthropicRoute(app, { dataset, limiter, metrics, faults, settings, shutdown: shutdown.signal });
+  const routeDeps = { dataset, limiter, metrics, faults, settings, shutdown: shutdown.signal, requestLog };
+  registerChatRoute(app, routeDeps);
+  registerAnthropicRoute(app, routeDeps);
   registerInfoRoutes(app, dataset, metrics);
   registerAdminRoutes(app, dataset, faults);
+  registerRequestLogRoutes(app, requestLog);
 
   const host = opts.host ?? '127.0.0.1';
   await app.listen({ host, port: opts.port ?? 0 });
@@ -134,6 +151,7 @@ export async function startRecordedServer(opts: RecordedServerOptions): Promise<
     baseUrl: `${url}/v1`,
     port,
     dataset,
+    requestLog,
     close() {
       closing ??= (async () => {
         shutdown.abort();
@@ -230,14 +248,16 @@ interface ChatDeps {
   faults: FaultInjector;
   settings: Settings;
   shutdown: AbortSignal;
+  requestLog: RequestLog;
 }
 
 let completionCounter = 0;
 
 function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
-  const { dataset, limiter, metrics, faults, settings } = deps;
+  const { dataset, limiter, metrics, faults, settings, requestLog } = deps;
 
   app.post(CHAT_ROUTE, async (request, reply) => {
+    requestLog.add(CHAT_ROUTE, request.body);
     // Fires when the client goes away before the response is complete, or on server shutdown.
     const gone = new AbortController();
     reply.raw.once('close', () => {
@@ -338,9 +358,11 @@ function completionBody(answer: ServedAnswer): object {
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: answer.content, refusal: null },
+        message: answer.toolCalls
+          ? { role: 'assistant', content: null, refusal: null, tool_calls: answer.toolCalls }
+          : { role: 'assistant', content: answer.content, refusal: null },
         logprobs: answer.logprobs,
-        finish_reason: 'stop',
+        finish_reason: answer.toolCalls ? 'tool_calls' : (answer.finishReason ?? 'stop'),
       },
     ],
     usage: answer.usage,

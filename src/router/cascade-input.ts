@@ -1,5 +1,5 @@
 /** What a cascade workflow is started with: the validated request and its policy snapshot. */
-import type { ChatMessage } from '../providers/types';
+import type { CallerParams, ChatMessage, ToolSpec } from '../providers/types';
 import type { PolicySnapshot } from './policy';
 
 export interface CascadeRequestInput {
@@ -13,6 +13,13 @@ export interface CascadeRequestInput {
   /** Sampling settings for the answer calls, when the caller set them (the gateway's max_tokens, temperature). */
   maxTokens?: number;
   temperature?: number;
+  /**
+   * The caller's other chat-completions parameters (stop, seed, top_p, penalties, logprobs, user,
+   * metadata), sent to every answer call. Absent in histories recorded before they were passed on.
+   */
+  params?: CallerParams;
+  /** Tools offered to every answer call; each reply's calls are checked against them. */
+  tools?: ToolSpec;
   /** Caller-supplied labels (tenant, caller, ...). Never secrets: it is stored in history. */
   metadata?: Record<string, string | number | boolean>;
 }

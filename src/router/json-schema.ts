@@ -10,7 +10,12 @@ import addFormats from 'ajv-formats';
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
 
-const cache = new Map<string, ValidateFunction>();
+const cache = new Map<string, { validate: ValidateFunction; schema: object }>();
+/**
+ * Callers bring their own schemas (a request's response_format, its tools' parameters), so the
+ * cache is bounded: past this many, the oldest compiled schema is dropped (recompiled if seen again).
+ */
+const MAX_CACHED = 1000;
 
 export class InvalidJsonSchemaError extends Error {
   constructor(message: string) {
@@ -23,7 +28,7 @@ export class InvalidJsonSchemaError extends Error {
 export function compileJsonSchema(schema: unknown): ValidateFunction {
   const key = JSON.stringify(schema);
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) return hit.validate;
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) {
     throw new InvalidJsonSchemaError('a JSON Schema must be an object');
   }
@@ -33,7 +38,13 @@ export function compileJsonSchema(schema: unknown): ValidateFunction {
   } catch (err) {
     throw new InvalidJsonSchemaError(err instanceof Error ? err.message : String(err));
   }
-  cache.set(key, validate);
+  if (cache.size >= MAX_CACHED) {
+    const [oldest, entry] = cache.entries().next().value!;
+    cache.delete(oldest);
+    // Ajv keeps every schema it compiled (by object) until told to forget it.
+    ajv.removeSchema(entry.schema);
+  }
+  cache.set(key, { validate, schema: schema as object });
   return validate;
 }
 

@@ -15,7 +15,7 @@
  *
  * and the judge ends its reply with `Rating: [[N]]`.
  */
-import type { ChatMessage } from '../providers/types';
+import type { TextMessage } from '../providers/types';
 
 export const JUDGE_SYSTEM =
   'Please act as an impartial judge and evaluate the quality of the response provided by an AI assistant ' +
@@ -27,7 +27,7 @@ const Q = '[Question]\n';
 const START = "\n\n[The Start of Assistant's Answer]\n";
 const END = "\n[The End of Assistant's Answer]";
 
-export function buildJudgeMessages(question: string, answer: string): ChatMessage[] {
+export function buildJudgeMessages(question: string, answer: string): TextMessage[] {
   return [
     { role: 'system', content: JUDGE_SYSTEM },
     { role: 'user', content: `${Q}${question}${START}${answer}${END}` },

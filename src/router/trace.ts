@@ -4,6 +4,7 @@
  * whether routing paid for this request. Returned as the workflow result and served by the
  * `trace` query while the workflow runs. Versioned: a consumer checks `traceVersion`.
  */
+import type { TokenLogprob, ToolCall } from '../providers/types';
 import type { CalibrationMap, Route } from './policy';
 import type { RungSkip } from './rung-decision';
 
@@ -46,6 +47,23 @@ export interface AttemptRecord {
    * counted locally, output unknown). Absent: as the provider reported them.
    */
   estimated?: boolean;
+  /**
+   * A durable (or lean) attempt that timed out in Temporal: its activity's id, the call journal's
+   * key for what it used (src/router/lost-usage.ts). Absent otherwise, and in older traces.
+   */
+  activityId?: string;
+  /**
+   * What a successful answer call replied besides its text, kept for the caller when the request
+   * set chat-completions parameters or tools (absent otherwise, and in older traces): its tool
+   * calls, why it stopped, and the token logprobs the caller asked for.
+   */
+  reply?: ServedReply;
+}
+
+export interface ServedReply {
+  toolCalls?: ToolCall[];
+  finishReason?: string;
+  logprobs?: TokenLogprob[];
 }
 
 export interface CallRecord {

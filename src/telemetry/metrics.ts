@@ -15,7 +15,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import type { OutcomeRecord } from '../ledger/types';
 
-export type LedgerWriteResult = 'inserted' | 'duplicate' | 'error';
+export type LedgerWriteResult = 'inserted' | 'duplicate' | 'replaced' | 'error';
 
 export interface CascadeMetrics {
   registry: Registry;
@@ -96,7 +96,7 @@ export function createCascadeMetrics(): CascadeMetrics {
   });
   const writes = new Counter({
     name: 'cascade_ledger_writes_total',
-    help: 'Ledger writes by the record-outcome activity: inserted, duplicate (already recorded) or error (retried)',
+    help: 'Ledger writes by the record-outcome activity: inserted, duplicate (already recorded), replaced (a re-executed task recorded the calls it re-ran) or error (retried)',
     labelNames: ['result'] as const,
     registers,
   });

@@ -471,19 +471,36 @@ const CASES: Case[] = [
   },
   { name: 'tools not an array', body: withBody({ tools: 'search' }), status: 400, param: 'tools' },
   {
-    name: 'tools (unsupported)',
+    name: 'a tool whose parameters is not a JSON Schema',
     body: withBody({
-      tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'object' } } }],
+      tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'nonsense' } } }],
     }),
     status: 400,
-    code: 'unsupported_parameter',
-    param: 'tools',
+    code: 'invalid_value',
+    param: 'tools[0].function.parameters',
   },
   {
-    name: 'tool_choice required',
-    body: withBody({ tool_choice: 'required' }),
+    name: 'tool_choice naming a tool not offered',
+    body: withBody({
+      tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'object' } } }],
+      tool_choice: { type: 'function', function: { name: 'delete_everything' } },
+    }),
+    status: 400,
+    code: 'invalid_value',
+    param: 'tool_choice.function.name',
+  },
+  {
+    name: 'logit_bias (token ids differ between rungs)',
+    body: withBody({ logit_bias: { '50256': -100 } }),
     status: 400,
     code: 'unsupported_parameter',
+    param: 'logit_bias',
+  },
+  {
+    name: 'tool_choice required without tools',
+    body: withBody({ tool_choice: 'required' }),
+    status: 400,
+    code: 'invalid_value',
     param: 'tool_choice',
   },
   {
@@ -524,14 +541,19 @@ const CASES: Case[] = [
     param: 'response_format.json_schema.schema',
   },
   { name: 'n > 1', body: withBody({ n: 3 }), status: 400, param: 'n' },
-  { name: 'top_p other than 1', body: withBody({ top_p: 0.5 }), status: 400, param: 'top_p' },
+  { name: 'top_p above 1', body: withBody({ top_p: 1.5 }), status: 400, param: 'top_p' },
   {
-    name: 'a presence penalty',
-    body: withBody({ presence_penalty: 1 }),
+    name: 'a presence penalty out of range',
+    body: withBody({ presence_penalty: 3 }),
     status: 400,
     param: 'presence_penalty',
   },
-  { name: 'logprobs on', body: withBody({ logprobs: true }), status: 400, param: 'logprobs' },
+  {
+    name: 'top_logprobs without logprobs',
+    body: withBody({ top_logprobs: 2 }),
+    status: 400,
+    param: 'top_logprobs',
+  },
   {
     name: 'an unknown parameter',
     body: withBody({ frobnicate: true }),
@@ -1436,7 +1458,7 @@ describe('no secret in histories, ledger, logs, metrics or responses', () => {
           body: {
             model: 'cascade/mmlu',
             messages: [{ role: 'user', content: `my key is ${'x'}` }],
-            tools: [{ type: 'function', function: { name: 'f' } }],
+            tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'nonsense' } } }],
           },
         })
       ).status,

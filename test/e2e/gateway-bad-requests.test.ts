@@ -212,13 +212,30 @@ const CASES: Case[] = [
   { name: 'stream not a boolean', body: withBody({ stream: 'yes' }), status: 400, param: 'stream' },
   { name: 'tools not an array', body: withBody({ tools: 'search' }), status: 400, param: 'tools' },
   {
-    name: 'tools (unsupported)',
+    name: 'a tool whose parameters is not a JSON Schema',
     body: withBody({
-      tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'object' } } }],
+      tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'nonsense' } } }],
     }),
     status: 400,
+    code: 'invalid_value',
+    param: 'tools[0].function.parameters',
+  },
+  {
+    name: 'tool_choice naming a tool not offered',
+    body: withBody({
+      tools: [{ type: 'function', function: { name: 'search', parameters: { type: 'object' } } }],
+      tool_choice: { type: 'function', function: { name: 'delete_everything' } },
+    }),
+    status: 400,
+    code: 'invalid_value',
+    param: 'tool_choice.function.name',
+  },
+  {
+    name: 'logit_bias (token ids differ between rungs)',
+    body: withBody({ logit_bias: { '50256': -100 } }),
+    status: 400,
     code: 'unsupported_parameter',
-    param: 'tools',
+    param: 'logit_bias',
   },
   {
     name: 'response_format not an object',
@@ -247,7 +264,7 @@ const CASES: Case[] = [
     param: 'response_format.json_schema.schema',
   },
   { name: 'n > 1', body: withBody({ n: 3 }), status: 400, param: 'n' },
-  { name: 'top_p other than 1', body: withBody({ top_p: 0.5 }), status: 400, param: 'top_p' },
+  { name: 'top_p above 1', body: withBody({ top_p: 1.5 }), status: 400, param: 'top_p' },
   {
     name: 'an unknown parameter',
     body: withBody({ frobnicate: true }),

@@ -87,8 +87,11 @@ async function inFlight(recorded: RecordedServer): Promise<number> {
  * on the record as a `lost` attempt with its estimated cost.
  */
 const CASES = [
-  { execution: 'durable', n: N, lostAs: 'timeout' },
-  { execution: 'lean', n: 100, lostAs: 'lost' },
+  { execution: 'durable', n: N, lostAs: 'timeout', maxAttempts: 3 },
+  { execution: 'lean', n: 100, lostAs: 'lost', maxAttempts: 3 },
+  // One attempt per rung: the timed-out call is the request's last, and no later attempt reads the
+  // journal for it; the ledger write does (src/router/lost-usage.ts), and the request fails.
+  { execution: 'durable', n: 10, lostAs: 'timeout', maxAttempts: 1 },
 ] as const;
 
 describeEachLedger('kill -9 of the worker while requests are in model calls', (backend) => {
@@ -119,9 +122,10 @@ describeEachLedger('kill -9 of the worker while requests are in model calls', (b
   });
 
   it.each(CASES)(
-    '$execution: completes every request with exactly one ledger row and the right attempt rows',
+    '$execution, $maxAttempts attempts a rung: completes every request with exactly one ledger row and the right attempt rows',
     { timeout: 240_000 },
-    async ({ execution, n: N, lostAs }) => {
+    async ({ execution, n: N, lostAs, maxAttempts }) => {
+      const status = maxAttempts > 1 ? 'answered' : 'failed';
       const prefix = `k${randomUUID().slice(0, 8)}`;
       const modelId = `${prefix}-${MODEL}`;
       const taskQueue = `cascade-${prefix}`;
@@ -146,7 +150,7 @@ describeEachLedger('kill -9 of the worker while requests are in model calls', (b
               route: 'static',
               execution,
               rungs: [{ model: modelId }],
-              limits: { initialBackoffMs: 200 },
+              limits: { initialBackoffMs: 200, maxAttemptsPerRung: maxAttempts },
             },
           },
         }),
@@ -207,15 +211,15 @@ describeEachLedger('kill -9 of the worker while requests are in model calls', (b
         expect(second.stderr()).toContain(`sdk metrics: http://127.0.0.1:${sdkPort}/metrics`);
         const traces: Trace[] = await Promise.all(ids.map((id) => client.workflow.getHandle(id).result()));
 
-        expect(traces.map((t) => t.status)).toEqual(ids.map(() => 'answered'));
+        expect(traces.map((t) => t.status)).toEqual(ids.map(() => status));
         const recordedRows = await ledger.listRequests({ ids });
         expect(recordedRows.map((r) => r.id).sort()).toEqual([...ids].sort());
         let lost = 0;
         for (const t of traces) {
           const row = recordedRows.find((r) => r.id === t.requestId)!;
           expect(row).toMatchObject({
-            status: 'answered',
-            finalModel: modelId,
+            status,
+            finalModel: status === 'answered' ? modelId : null,
             attempts: t.totals.attempts,
             orchestrationActions: t.totals.orchestrationActions,
           });
@@ -226,9 +230,14 @@ describeEachLedger('kill -9 of the worker while requests are in model calls', (b
           );
           // The attempt the kill cut off is on the record (a timeout, or a lost call with its
           // estimated cost), then the retry that answered.
-          if (attempts[0]!.errorClass === lostAs && attempts[attempts.length - 1]!.ok) lost++;
+          if (
+            attempts[0]!.errorClass === lostAs &&
+            attempts[attempts.length - 1]!.ok === (status === 'answered')
+          )
+            lost++;
           // Paid for, as far as anyone knows: on the record with its input tokens' cost, estimated
-          // (lean: the re-run found it in the call journal; durable: the next attempt did).
+          // (lean: the re-run found it in the call journal; durable: the next attempt did, or the
+          // ledger write when it was the last).
           expect(attempts[0]).toMatchObject({ estimated: true });
           expect(attempts[0]!.costUsd).toBeGreaterThan(0);
         }

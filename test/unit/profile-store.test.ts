@@ -44,7 +44,7 @@ describe('readProfile', () => {
   it('returns the records in sample order (line, then model) for any completion order, later duplicates winning', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'profile-store-'));
     try {
-      const recs = [];
+      const recs: ProfileRecord[] = [];
       for (let line = 1; line <= 60; line++)
         for (const m of ['small', 'large']) recs.push(record(line, m, `a${line}`));
       const expected = recs

@@ -253,9 +253,10 @@ describe('endpoint health through the cascade workflow', () => {
       (n) => n > timeoutsBefore,
     );
     expect(timeouts).toBe(timeoutsBefore + 1);
-    // The call never finished, so it has no attempt on record.
+    // The call never finished, but the provider received it: on the record as cancelled, priced
+    // by estimate (test/workflows/cancel-priced.test.ts checks the ledger's side).
     const after = await stack.cascade.trace(requestId);
-    expect(after.calls[0]?.attempts ?? []).toEqual([]);
+    expect(after.calls[0]?.attempts).toMatchObject([{ ok: false, errorClass: 'cancelled', estimated: true }]);
 
     // Cancelling again answers the same; the JSON form is one document.
     const json: string[] = [];

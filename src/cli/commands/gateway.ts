@@ -35,6 +35,8 @@ interface GatewayCommandOptions {
   bodyTimeout?: string;
   taskQueue?: string;
   uiUrl?: string;
+  /** false with --no-access-log. */
+  accessLog?: boolean;
 }
 
 function positiveInt(name: string, value: string): number {
@@ -78,6 +80,10 @@ export function registerGateway(program: Command): void {
       '--ui-url <url>',
       'Temporal Web UI base of x-cascade-trace-url (default: $CASCADE_TEMPORAL_UI_URL)',
     )
+    .option(
+      '--no-access-log',
+      'do not write the access log (by default one JSON line per request on stdout: method, route, status, duration, ids, bytes; never a token)',
+    )
     .addHelpText(
       'after',
       `
@@ -86,7 +92,9 @@ request ids (<id>:<Idempotency-Key>). Without tokens the gateway refuses to star
 \`cascade dev\` on loopback runs it without auth).
 
 Endpoints: POST /v1/chat/completions (model cascade/<task> or auto; stream: true streams the
-checked answer), GET /v1/models, POST /v1/feedback, DELETE /v1/requests/:id.
+checked answer), POST /v1/messages (the same, for Anthropic's SDKs), GET /v1/models,
+POST /v1/feedback, DELETE /v1/requests/:id; without a token: GET /health (the process is up),
+GET /ready (Temporal answers and a worker polls the task queue; else 503), GET /metrics.
 
 Example:
   CASCADE_API_TOKENS=me:s3cret-token npx cascade gateway
@@ -138,6 +146,8 @@ async function runGateway(opts: GatewayCommandOptions): Promise<void> {
     bodyTimeoutMs,
     host: opts.host,
     port,
+    // On unless --no-access-log: stdout carries only these lines (messages go to stderr).
+    accessLog: opts.accessLog !== false,
   };
   let workers: RunningWorkers | undefined;
   let cascade: CascadeClient | undefined;
@@ -172,7 +182,7 @@ async function runGateway(opts: GatewayCommandOptions): Promise<void> {
         ledgerUrl,
         payloadCodec,
       });
-      gateway = await startGateway({ ...common, cascade });
+      gateway = await startGateway({ ...common, cascade, taskQueue: opts.taskQueue });
     }
   } catch (err) {
     await cascade?.close();
