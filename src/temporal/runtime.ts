@@ -35,7 +35,19 @@ export function installRuntime(level: LogLevel = 'WARN', opts: RuntimeOptions = 
     Runtime.install({
       logger,
       ...(withMetrics && opts.sdkMetricsBindAddress
-        ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.sdkMetricsBindAddress } } } }
+        ? {
+            telemetryOptions: {
+              metrics: {
+                prometheus: {
+                  bindAddress: opts.sdkMetricsBindAddress,
+                  // Prometheus naming: counters end in _total, durations in seconds named so.
+                  countersTotalSuffix: true,
+                  unitSuffix: true,
+                  useSecondsForDurations: true,
+                },
+              },
+            },
+          }
         : {}),
     });
   let sdkMetricsError: string | null = null;

@@ -263,6 +263,14 @@ describeEachLedger('kill -9 of the worker while requests are in model calls', (b
         expect(total('cascade_ledger_writes_total', (l) => l.result === 'inserted')).toBe(N);
         const sdk = await (await fetch(`http://127.0.0.1:${sdkPort}/metrics`)).text();
         expect(sdk).toMatch(/^temporal_\w+/m);
+        // Prometheus naming: every counter ends in _total, every duration histogram in _seconds.
+        const types = [...sdk.matchAll(/^# TYPE (\w+) (\w+)$/gm)].map((m) => ({ name: m[1]!, type: m[2]! }));
+        const counters = types.filter((t) => t.type === 'counter');
+        expect(counters.length).toBeGreaterThan(0);
+        expect(counters.filter((t) => !t.name.endsWith('_total'))).toEqual([]);
+        const durations = types.filter((t) => t.type === 'histogram' && /latency|duration/.test(t.name));
+        expect(durations.length).toBeGreaterThan(0);
+        expect(durations.filter((t) => !t.name.endsWith('_seconds'))).toEqual([]);
         expect(total('cascade_cost_usd_total')).toBeCloseTo(
           recordedRows.reduce((s, r) => s + r.costUsd, 0),
           12,
