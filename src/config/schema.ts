@@ -159,6 +159,17 @@ export const taskSchema = z.strictObject({
 });
 export type TaskConfig = z.infer<typeof taskSchema>;
 
+/**
+ * A gateway key's limits per minute (a window that opens with the key's first request and lasts 60 s,
+ * as @fastify/rate-limit counts): requests started, and tokens (input and output,
+ * every call of the request) used. A request over either gets 429 `rate_limit_exceeded` with
+ * Retry-After, before anything starts.
+ */
+const keyLimitsSchema = z.strictObject({
+  requestsPerMinute: z.number().int().positive().optional(),
+  tokensPerMinute: z.number().int().positive().optional(),
+});
+
 export const configSchema = z.strictObject({
   temporal: z
     .strictObject({
@@ -182,6 +193,18 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** A request with the same caller and prompt as one within this window is linked to it as a user retry. */
       retryWindowMs: positiveMs.default(10 * 60_000),
+    })
+    .prefault({}),
+  /** The gateway's per-key limits, by the token id of CASCADE_API_TOKENS (docs/gateway.md). */
+  gateway: z
+    .strictObject({
+      limits: z
+        .strictObject({
+          /** For every key without limits of its own; none: no limit. */
+          default: keyLimitsSchema.optional(),
+          keys: z.record(z.string().min(1), keyLimitsSchema).default({}),
+        })
+        .prefault({}),
     })
     .prefault({}),
   /** Per-tenant settings, by the `tenant` of a request's metadata. */

@@ -310,6 +310,8 @@ function workflowFailed(
 export function registerCompletions(app: FastifyInstance, ctx: GatewayContext): void {
   app.post('/v1/chat/completions', async (req: FastifyRequest, reply: FastifyReply) => {
     const caller = req.caller!;
+    // The key's tokens for this minute (its requests per minute are counted before the handler).
+    ctx.limits.checkTokens(caller.tokenId);
     const deadline = requestDeadline(ctx, req.headers, Date.now());
     const body = parseChatCompletion(req.body);
     const loaded = ctx.cascade.config;
@@ -356,6 +358,8 @@ export function registerCompletions(app: FastifyInstance, ctx: GatewayContext): 
     ctx.stats.started++;
 
     const trace = await waitForTrace(ctx, started.handle, requestId, key, idHeaders, deadline);
+    // A repeat that joined the first request's workflow used no tokens of its own.
+    if (!started.existing) ctx.limits.spendTokens(caller.tokenId, trace);
     const headers = cascadeHeaders(trace, url);
     if (trace.status !== 'answered' || trace.final.answer === null) {
       const capped = trace.escalations.at(-1)?.reason === 'spend_cap';

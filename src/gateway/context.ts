@@ -2,6 +2,8 @@
 import type { CascadeClient } from '../client/cascade-client';
 import type { GatewayAuth } from './auth';
 
+import type { KeyLimits } from './key-limits';
+
 export interface GatewayContext {
   cascade: CascadeClient;
   auth: GatewayAuth;
@@ -20,4 +22,6 @@ export interface GatewayContext {
    * its start, and answers a retryable 503 if the probe fails (src/gateway/completions.ts).
    */
   temporal: { downSince: number | null };
+  /** Per-key tokens per minute (requests per minute: src/gateway/key-limits.ts registerRequestLimit). */
+  limits: KeyLimits;
 }

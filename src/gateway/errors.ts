@@ -6,8 +6,9 @@
  * (`clientErrorResponse`: a malformed request line or header, headers too large, a body that
  * did not arrive in time).
  *
- * `x-should-retry` is `false` on every error but one: a 503 `temporal_unavailable` the gateway
- * gives before it has sent a start to Temporal (nothing can have started). OpenAI's clients
+ * `x-should-retry` is `false` on every error but two, given before anything was started: a 503
+ * `temporal_unavailable` the gateway gives before it has sent a start to Temporal, and a 429
+ * `rate_limit_exceeded` from a key's requests- or tokens-per-minute limit (with Retry-After). OpenAI's clients
  * obey the header; without it they retry 408, 409, 429 and 5xx on their own, without an
  * idempotency key, and a blind retry of a request that started pays for a second cascade.
  */
@@ -21,6 +22,7 @@ export type GatewayErrorType =
   | 'not_found_error'
   | 'conflict_error'
   | 'insufficient_quota'
+  | 'rate_limit_error'
   | 'api_error'
   | 'timeout_error'
   | 'service_unavailable';

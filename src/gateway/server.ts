@@ -28,6 +28,8 @@ import {
 } from './errors';
 import { registerFeedback } from './feedback';
 import { registerHealth } from './health';
+import { keyLimits, registerRequestLimit } from './key-limits';
+import type { CascadeConfig } from '../config/schema';
 import { internalRequests } from './internal-request';
 import { registerMetrics } from './metrics';
 import { registerModels } from './models';
@@ -72,6 +74,8 @@ export interface GatewayOptions {
    * stdout, a function gets each line. Default off (`cascade gateway` turns it on).
    */
   accessLog?: boolean | AccessLogWriter;
+  /** Per-key limits (default: the cascade config's `gateway.limits`). */
+  limits?: CascadeConfig['gateway']['limits'];
   /** The workflow task queue GET /ready looks for a worker on (default `cascade`). */
   taskQueue?: string;
   /** How long one /ready result serves further probes (default 1000 ms). */
@@ -98,6 +102,8 @@ const isAnthropicPath = (url: string) => {
   return path === MESSAGES_PATH || path.startsWith(`${MESSAGES_PATH}/`);
 };
 
+const limitsOf = (opts: GatewayOptions) => opts.limits ?? opts.cascade.config.config.gateway.limits;
+
 export async function buildGateway(
   opts: GatewayOptions,
 ): Promise<{ app: FastifyInstance; ctx: GatewayContext }> {
@@ -110,6 +116,7 @@ export async function buildGateway(
     resultTimeoutMs: opts.resultTimeoutMs ?? DEFAULT_RESULT_TIMEOUT_MS,
     stats: { started: 0, eagerlyStarted: 0 },
     temporal: { downSince: null },
+    limits: keyLimits(limitsOf(opts)),
   };
   const bodyTimeoutMs = opts.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
   const app = Fastify({
@@ -188,6 +195,8 @@ export async function buildGateway(
       ),
     );
   });
+  // Requests per minute per key, on the route that starts work (the Anthropic door starts through it).
+  await registerRequestLimit(app, limitsOf(opts), (req) => req.routeOptions.url === '/v1/chat/completions');
   registerCompletions(app, ctx);
   registerAnthropicMessages(app, ctx, internal);
   registerModels(app, ctx);
