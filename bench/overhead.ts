@@ -14,15 +14,30 @@
  *
  * Same prompts (generated rows shipped in data/synthetic by default), same endpoint, same concurrency;
  * a Temporal dev server and real workers started here, on loopback, and stopped at the end (on
- * error and Ctrl-C too). Run: `npm run bench:overhead -- --help`.
+ * error and Ctrl-C too). With --temporal-address the same cells run on that server too (the
+ * `external` profile: the real server of `npm run stack:real -- --server-only`), which the bench
+ * leaves running. Run: `npm run bench:overhead -- --help`.
  */
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startBenchStack, startBenchTemporal, stderrLog, type BenchTemporal } from './lib/stack';
+import {
+  connectBenchTemporal,
+  startBenchStack,
+  startBenchTemporal,
+  stderrLog,
+  type BenchTemporal,
+} from './lib/stack';
 import { fmt } from './lib/table';
 import { fillAdded, isFloorMode, load1, loadPrompts, runCell, TASKS, type Cell } from './overhead/cell';
 import { startFloorWorker, type FloorWorker } from './overhead/floor';
-import { parseOptions, REPO_ROOT, SERVER_PROFILES, USAGE, type Options } from './overhead/options';
+import {
+  EXTERNAL_PROFILE,
+  parseOptions,
+  REPO_ROOT,
+  SERVER_PROFILES,
+  USAGE,
+  type Options,
+} from './overhead/options';
 import { formatReport, machine } from './overhead/report';
 import { parseOrExit } from './lib/args';
 
@@ -58,7 +73,14 @@ async function main(): Promise<number> {
     // One dev server per profile, stopped before the next starts (finally: on error and Ctrl-C too).
     temporal = undefined;
     try {
-      temporal = await startBenchTemporal({ log, dynamicConfig: SERVER_PROFILES[serverProfile] });
+      temporal =
+        serverProfile === EXTERNAL_PROFILE && opts.external
+          ? await connectBenchTemporal({
+              ...opts.external,
+              serverPid: opts.external.pid,
+              log,
+            })
+          : await startBenchTemporal({ log, dynamicConfig: SERVER_PROFILES[serverProfile] });
       cliDescriptions.add(temporal.cliDescription);
       for (const latencyScale of opts.latencyScales) {
         if (stopping) break;
@@ -141,7 +163,9 @@ async function main(): Promise<number> {
       complete: !stopping,
       machine: m,
       temporalCli: [...cliDescriptions].join('; '),
-      serverProfiles: Object.fromEntries(opts.serverProfiles.map((p) => [p, SERVER_PROFILES[p]])),
+      serverProfiles: Object.fromEntries(
+        opts.serverProfiles.map((p) => [p, SERVER_PROFILES[p] ?? `external ${opts.external?.address}`]),
+      ),
       options: { ...opts, data, rows: rows.length },
       costPerActionUsd: costPerAction,
       cells,
@@ -152,7 +176,10 @@ async function main(): Promise<number> {
       opts.latencyScales.map((latencyScale) => ({
         serverProfile,
         latencyScale,
-        describe: SERVER_PROFILES[serverProfile]!.join(' ') || 'dev-server defaults',
+        describe:
+          serverProfile === EXTERNAL_PROFILE
+            ? `the server at ${opts.external?.address}, namespace ${opts.external?.namespace}`
+            : SERVER_PROFILES[serverProfile]!.join(' ') || 'dev-server defaults',
       })),
     );
     const seconds = ((finished.getTime() - started.getTime()) / 1000).toFixed(0);
@@ -161,7 +188,8 @@ async function main(): Promise<number> {
         `bench/overhead ${started.toISOString()} (${seconds} s)${stopping ? ' (stopped early)' : ''}`,
         `machine: ${m.cores} cores, ${m.cpuModel}, ${m.memoryGiB} GiB, node ${m.node}, ${m.platform}; ` +
           `load average (1 min) ${m.loadAverage1m.atStart} at start, ${m.loadAverage1m.atEnd} at end`,
-        `temporal: ${[...cliDescriptions].join('; ')}; a dev server (in-memory) per profile, workers in this process`,
+        `temporal: ${[...cliDescriptions].join('; ')}; a dev server (in-memory) per dev-server profile, ` +
+          `workers in this process`,
         `model ${opts.model} on the recorded-model server (64 slots); ${opts.requests} requests per cell ` +
           `after ${opts.warmup} warm-up; prompts: ${rows.length} rows of ${data}; costPerAction ${costPerAction} USD`,
       ]),

@@ -4,6 +4,8 @@
  *   startBenchTemporal()   a Temporal dev server of its own (the CLI resolved offline by
  *                          resolveTemporalCli, the Contracts' search attributes registered) and
  *                          the workflow code bundled once;
+ *   connectBenchTemporal() the same on a server already running (the real server of
+ *                          `npm run stack:real`), which it leaves running;
  *   startBenchStack()      on that server: the recorded-model server, a config pointing at it,
  *                          real workers (startWorkers) and a CascadeClient, plus the production
  *                          provider client for calling the same endpoints directly.
@@ -38,6 +40,7 @@ import {
   type RecordedServerOptions,
 } from '../../src/recorded/server';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
+import { assertSearchAttributes } from '../../src/temporal/search-attributes-setup';
 import { devServerDynamicConfigArgs } from '../../src/temporal/dev-server-config';
 import { startWorkers, type RunningWorkers } from '../../src/worker';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
@@ -151,20 +154,7 @@ export async function startBenchTemporal(opts: BenchTemporalOptions = {}): Promi
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= runAll([() => testEnv.teardown(), removeDir]));
   try {
-    log('bundling the workflow code');
-    const bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../../workflows/index.ts'),
-      logger: {
-        trace() {},
-        debug() {},
-        info() {},
-        warn: (m: string) => log(`bundler: ${m}`),
-        error: (m: string) => log(`bundler: ${m}`),
-        log() {},
-      } as never,
-    });
-    const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
-    fs.writeFileSync(workflowBundlePath, bundle.code);
+    const workflowBundlePath = await bundleInto(dir, log);
     return {
       address: testEnv.address,
       namespace: testEnv.namespace ?? 'default',
@@ -177,6 +167,74 @@ export async function startBenchTemporal(opts: BenchTemporalOptions = {}): Promi
     };
   } catch (err) {
     await close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Bundles the workflow code once into `dir`; every worker of the run loads that file. */
+async function bundleInto(dir: string, log: Log): Promise<string> {
+  log('bundling the workflow code');
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows/index.ts'),
+    logger: {
+      trace() {},
+      debug() {},
+      info() {},
+      warn: (m: string) => log(`bundler: ${m}`),
+      error: (m: string) => log(`bundler: ${m}`),
+      log() {},
+    } as never,
+  });
+  const workflowBundlePath = path.join(dir, 'workflow-bundle.js');
+  fs.writeFileSync(workflowBundlePath, bundle.code);
+  return workflowBundlePath;
+}
+
+export interface ExternalTemporalOptions {
+  address: string;
+  namespace: string;
+  /** The server's Prometheus endpoint (its RPC and action counters). */
+  metricsUrl: string;
+  /** The server's process, for its CPU time; null when it is elsewhere or not known. */
+  serverPid: number | null;
+  log?: Log;
+}
+
+/**
+ * A Temporal server this bench did not start and will not stop (the real server of `npm run
+ * stack:real -- --server-only`): checked to answer and to have the Contracts' search attributes
+ * on the namespace, then used exactly as a dev server of startBenchTemporal() is.
+ */
+export async function connectBenchTemporal(opts: ExternalTemporalOptions): Promise<BenchTemporal> {
+  const log = opts.log ?? stderrLog;
+  installQuietRuntime();
+  const connection = await Connection.connect({ address: opts.address, connectTimeout: '5s' });
+  try {
+    const info = await connection.workflowService.getSystemInfo({});
+    await assertSearchAttributes(connection, opts.namespace);
+    log(`using the Temporal server at ${opts.address} (${info.serverVersion ?? 'version unknown'})`);
+  } finally {
+    await connection.close();
+  }
+  const res = await fetch(opts.metricsUrl).catch((err: unknown) => {
+    throw new Error(`the server's metrics at ${opts.metricsUrl} do not answer: ${String(err)}`);
+  });
+  await res.arrayBuffer();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-bench-'));
+  const removeDir = async () => fs.rmSync(dir, { recursive: true, force: true });
+  try {
+    return {
+      address: opts.address,
+      namespace: opts.namespace,
+      metricsUrl: opts.metricsUrl,
+      serverPid: opts.serverPid,
+      workflowBundlePath: await bundleInto(dir, log),
+      cliDescription: `external server at ${opts.address}`,
+      // The server is not ours: only the bundle goes.
+      close: removeDir,
+    };
+  } catch (err) {
+    await removeDir();
     throw err;
   }
 }

@@ -42,6 +42,12 @@ export const SERVER_PROFILES: Record<string, string[]> = {
   ],
 };
 
+/**
+ * The profile that runs on a Temporal server this bench does not start (--temporal-address): the
+ * real server of `npm run stack:real -- --server-only`, say, beside the dev-server profiles in one run.
+ */
+export const EXTERNAL_PROFILE = 'external';
+
 export const REPO_ROOT = path.resolve(__dirname, '../..');
 /** Generated rows the repository ships (data/synthetic): the bench runs from a fresh clone. */
 export const DEFAULT_DATA = path.resolve(REPO_ROOT, 'data/synthetic/mmlu_llama.jsonl');
@@ -54,7 +60,16 @@ export const USAGE = `usage: npm run bench:overhead -- [options]
   --latency-scale LIST  recorded model latency multipliers (0 = answer at once); default 0
   --modes LIST          of ${MODES.join(',')}; default all
   --server LIST         dev-server profiles, each its own server: default (as \`cascade dev\` starts it,
-                        dispatch pacing lifted), paced (the stock 20 reads/s per queue); default: default
+                        dispatch pacing lifted), paced (the stock 20 reads/s per queue), external (the
+                        server at --temporal-address); default: default, plus external when that is given
+  --temporal-address HOST:PORT
+                        a running Temporal server for the external profile (e.g. \`npm run stack:real --
+                        --server-only --port 17233\`); its namespace must have the search attributes
+  --temporal-namespace NAME  the external server's namespace; default default
+  --temporal-metrics URL     the external server's Prometheus endpoint (actions and RPCs per
+                             request); required with --temporal-address
+  --temporal-pid N           the external server's process (its CPU per request; one process
+                             running all four services, as stack:real starts it by default)
   --data FILE           JSONL rows of ../shared/data's shape; default ${path.relative(REPO_ROOT, DEFAULT_DATA)}
   --model NAME          the model every mode calls; default llama3.1-8b
   --escalate-to NAME    the cascade's second rung (never called: threshold 0); default llama3.1-405b
@@ -74,6 +89,8 @@ export interface Options {
   escalateTo: string;
   historySamples: number;
   json: boolean;
+  /** The external profile's server, when --temporal-address is given. */
+  external?: { address: string; namespace: string; metricsUrl: string; pid: number | null };
 }
 
 export function parseOptions(argv: string[]): Options | 'help' {
@@ -85,11 +102,15 @@ export function parseOptions(argv: string[]): Options | 'help' {
       concurrency: { type: 'string', default: '1,4,16' },
       'latency-scale': { type: 'string', default: '0' },
       modes: { type: 'string', default: MODES.join(',') },
-      server: { type: 'string', default: 'default' },
+      server: { type: 'string' },
       data: { type: 'string', default: DEFAULT_DATA },
       model: { type: 'string', default: 'llama3.1-8b' },
       'escalate-to': { type: 'string', default: 'llama3.1-405b' },
       'history-samples': { type: 'string', default: '50' },
+      'temporal-address': { type: 'string' },
+      'temporal-namespace': { type: 'string', default: 'default' },
+      'temporal-metrics': { type: 'string' },
+      'temporal-pid': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -119,9 +140,15 @@ export function parseOptions(argv: string[]): Options | 'help' {
     concurrency: list(values.concurrency).map((c) => int('concurrency', c, 1)),
     latencyScales: scales,
     modes: MODES.filter((m) => modes.includes(m)),
-    serverProfiles: list(values.server).map((p) => {
-      if (!Object.hasOwn(SERVER_PROFILES, p))
-        throw new Error(`--server takes ${Object.keys(SERVER_PROFILES).join(', ')}; got "${p}"`);
+    serverProfiles: list(
+      values.server ?? (values['temporal-address'] ? `default,${EXTERNAL_PROFILE}` : 'default'),
+    ).map((p) => {
+      if (p === EXTERNAL_PROFILE && !values['temporal-address'])
+        throw new Error(`--server ${EXTERNAL_PROFILE} needs --temporal-address`);
+      if (!Object.hasOwn(SERVER_PROFILES, p) && p !== EXTERNAL_PROFILE)
+        throw new Error(
+          `--server takes ${[...Object.keys(SERVER_PROFILES), EXTERNAL_PROFILE].join(', ')}; got "${p}"`,
+        );
       return p;
     }),
     data: path.resolve(values.data),
@@ -129,7 +156,20 @@ export function parseOptions(argv: string[]): Options | 'help' {
     escalateTo: values['escalate-to'],
     historySamples: int('history-samples', values['history-samples'], 0),
     json: values.json,
+    ...(values['temporal-address'] && values['temporal-metrics']
+      ? {
+          external: {
+            address: values['temporal-address'],
+            namespace: values['temporal-namespace'],
+            metricsUrl: values['temporal-metrics'],
+            pid: values['temporal-pid'] ? int('temporal-pid', values['temporal-pid'], 1) : null,
+          },
+        }
+      : {}),
   };
+  if (values['temporal-address'] && !values['temporal-metrics']) {
+    throw new Error('--temporal-address needs --temporal-metrics (the server its figures are read from)');
+  }
   if (
     opts.concurrency.length === 0 ||
     opts.latencyScales.length === 0 ||

@@ -12,6 +12,7 @@ import { qualityMonitor } from './quality';
 import { bucketsOf, viewOf, type ReportData, type ReportOptions } from './report-data';
 import { retryMonitor } from './retries';
 import { routerCostMonitor } from './router-cost';
+import { spendSection } from './spend';
 import { REPORT_VERSION, type Report } from './types';
 
 export function computeReport(data: ReportData, opts: ReportOptions): Report {
@@ -57,6 +58,7 @@ export function computeReport(data: ReportData, opts: ReportOptions): Report {
     shadowRequests: current.shadows.length,
     escalation: { overall: escalation.overall, rows: escalation.rows },
     costs,
+    spend: spendSection(current, reference),
     quality: quality.rows,
     retries: retries.rows,
     drift: { features: inputDrift.features, outcomes: outcomeDrift.outcomes },

@@ -171,6 +171,32 @@ export interface SeriesPoint {
   netSavingsUsd: number;
 }
 
+/** Spend as a manager reads it: by model, by tenant, a month at this pace, the previous period. */
+export interface SpendSection {
+  current: {
+    requests: number;
+    modelCostUsd: number;
+    orchestrationCostUsd: number;
+    baselineCostUsd: number;
+    /** baseline - model cost - orchestration. */
+    netSavingsUsd: number;
+  };
+  /** The same figures over the reference window, when the reference is one (else null). */
+  previous: (SpendSection['current'] & { window: Window }) | null;
+  /** The window's figures scaled to 30 days at the window's pace. */
+  monthly: { requests: number; costUsd: number; netSavingsUsd: number };
+  /** Every call billed (answers, checks, retries), by model, most expensive first. */
+  byModel: { model: string; attempts: number; costUsd: number }[];
+  /** By the requests' tenant (null: none in their metadata), most expensive first. */
+  byTenant: {
+    tenant: string | null;
+    requests: number;
+    costUsd: number;
+    orchestrationCostUsd: number;
+    netSavingsUsd: number;
+  }[];
+}
+
 export interface Report {
   reportVersion: typeof REPORT_VERSION;
   generatedAt: number;
@@ -182,6 +208,8 @@ export interface Report {
   shadowRequests: number;
   escalation: { overall: Rate; rows: EscalationRow[] };
   costs: CostLayers;
+  /** Absent in reports rendered from JSON written before it existed. */
+  spend?: SpendSection;
   quality: QualityRow[];
   retries: RetryRow[];
   drift: { features: FeatureDrift[]; outcomes: OutcomeDrift[] };

@@ -23,6 +23,7 @@ import {
   referenceText,
   windowText,
 } from './format';
+import { spendTables } from './spend-rows';
 import { esc } from './svg/escape';
 
 export interface ReportHtmlOptions {
@@ -69,6 +70,7 @@ export function renderReportHtml(report: Report, opts: ReportHtmlOptions = {}): 
     alerts(report.alerts),
     costLayers(report),
     '</div>',
+    spendSection(report),
     ...charts.map(figure),
     footer(report),
     '</main>',
@@ -196,6 +198,29 @@ function costLayers(r: Report): string {
   ].join('\n');
 }
 
+function spendSection(r: Report): string {
+  if (!r.spend) return '';
+  const t = spendTables(r.spend);
+  const table = (caption: string, x: { headers: string[]; rows: string[][] }) =>
+    [
+      `<table class="spend"><caption>${esc(caption)}</caption>`,
+      `<tr>${x.headers.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>`,
+      ...x.rows.map(
+        (row) =>
+          `<tr>${row.map((c, i) => (i === 0 ? `<th>${esc(c)}</th>` : `<td>${esc(c)}</td>`)).join('')}</tr>`,
+      ),
+      '</table>',
+    ].join('\n');
+  return [
+    '<section class="spend"><h2>Spend</h2>',
+    table('this window, the previous period, and a month at this pace', t.periods),
+    `<p class="quiet">${esc(t.previousNote)}</p>`,
+    table('by model (every call billed)', t.byModel),
+    table('by tenant', t.byTenant),
+    '</section>',
+  ].join('\n');
+}
+
 function footer(r: Report): string {
   return `<footer>report version ${r.reportVersion} · ${esc(count(r.requests))} requests · rendered without scripts or network; every chart is inline SVG.</footer>`;
 }
@@ -229,6 +254,10 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; back
 .layers td { text-align: right; padding: 3px 0; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .layers tr.sub th { padding-left: 18px; color: #616e7c; }
 .layers tr.total th, .layers tr.total td { font-weight: 700; border-top: 1px solid #cbd2d9; }
+table.spend { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 8px 0 12px; }
+table.spend caption { text-align: left; color: #616e7c; padding-bottom: 4px; }
+table.spend th { text-align: left; font-weight: 400; padding: 3px 24px 3px 0; color: #323f4b; }
+table.spend td { text-align: right; padding: 3px 0 3px 24px; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .layers tr.bad td { color: #b91c1c; }
 .row { display: grid; grid-template-columns: minmax(0, 1fr) auto; gap: 18px; align-items: start; margin-top: 18px; }
 .row > section { margin: 0; }

@@ -21,13 +21,15 @@ import {
   windowText,
   dateTime,
 } from './format';
+import { spendTables } from './spend-rows';
 import { columns, pairs } from './text-table';
 
 const SPARK = '▁▂▃▄▅▆▇█';
 
 export function renderReportTable(report: Report): string {
   const out: string[] = [];
-  out.push(...header(report), '', ...savings(report), '', ...escalation(report), '', ...quality(report));
+  out.push(...header(report), '', ...savings(report), '', ...spend(report), '', ...escalation(report));
+  out.push('', ...quality(report));
   out.push('', ...retries(report), '', ...drift(report), '', ...alerts(report));
   return `${out.join('\n')}\n`;
 }
@@ -77,6 +79,27 @@ function savings(r: Report): string[] {
     lines.push(`  NET LOSS: routing cost more than the baseline; dominant loss: ${what}${usd}`);
   }
   return lines;
+}
+
+function spend(r: Report): string[] {
+  if (!r.spend) return [];
+  const t = spendTables(r.spend);
+  const table = (x: { headers: string[]; rows: string[][] }, firstLeft = true) =>
+    columns(
+      x.headers.map((header, i) => ({ header, align: i === 0 && firstLeft ? 'left' : 'right' })),
+      x.rows,
+    );
+  return [
+    'SPEND',
+    ...table(t.periods),
+    `  ${t.previousNote}`,
+    '',
+    '  by model',
+    ...(t.byModel.rows.length ? table(t.byModel) : ['  no model calls in this window']),
+    '',
+    '  by tenant',
+    ...(t.byTenant.rows.length ? table(t.byTenant) : ['  no requests in this window']),
+  ];
 }
 
 function spark(rates: (number | null)[]): string {

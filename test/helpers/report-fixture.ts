@@ -410,6 +410,48 @@ export function buildReport(opts: FixtureOptions = {}): Report {
       routerCostFraction: grossSavingsUsd > 0 ? routerTotal / grossSavingsUsd : null,
       dominantLoss: netSavingsUsd < 0 ? (grossSavingsUsd <= 0 ? 'no_savings' : dominant) : null,
     },
+    spend: {
+      current: {
+        requests,
+        modelCostUsd,
+        orchestrationCostUsd: orchestrationUsd,
+        baselineCostUsd,
+        netSavingsUsd,
+      },
+      previous: {
+        window: { from: from - 24 * HOUR, to: from },
+        requests: 9120,
+        modelCostUsd: 41.5,
+        orchestrationCostUsd: 0.68,
+        baselineCostUsd: 180.25,
+        netSavingsUsd: 138.07,
+      },
+      monthly: {
+        requests: requests * 30,
+        costUsd: (modelCostUsd + orchestrationUsd) * 30,
+        netSavingsUsd: netSavingsUsd * 30,
+      },
+      byModel: [
+        { model: 'llama3.1-405b', attempts: 2400, costUsd: modelCostUsd * 0.8 },
+        { model: 'llama3.1-8b', attempts: 9800, costUsd: modelCostUsd * 0.2 },
+      ],
+      byTenant: [
+        {
+          tenant: 'acme',
+          requests: 6000,
+          costUsd: modelCostUsd * 0.7,
+          orchestrationCostUsd: 0.4,
+          netSavingsUsd: 50,
+        },
+        {
+          tenant: null,
+          requests: 1000,
+          costUsd: modelCostUsd * 0.3,
+          orchestrationCostUsd: 0.1,
+          netSavingsUsd: 10,
+        },
+      ],
+    },
     quality,
     retries,
     drift: { features, outcomes },

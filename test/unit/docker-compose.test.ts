@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { isLoopbackHost } from '../../src/codec/server';
 import { loadConfig } from '../../src/config/load';
+import { DYNAMIC_CONFIG_FILE, SERVER_CONFIG_DIR } from '../../src/cluster/paths';
 import { ENV_NAMES } from '../../src/env';
 import { createCascadeMetrics } from '../../src/telemetry/metrics';
 import { registerMonitorGauges } from '../../src/telemetry/monitor-gauges';
@@ -269,6 +270,33 @@ describe('docker-compose.yml', () => {
         expect(exists(path.join(mount!.source, script.slice('/scripts/'.length))), script).toBe(true);
       }
     }
+  });
+
+  it('runs the Temporal server on the config files `npm run stack:real` runs it on (src/cluster/)', () => {
+    const temporal = services['temporal']!;
+    const env = envOf(temporal);
+    const mounts = volumeMounts(temporal);
+    const sourceOf = (target: string) =>
+      mounts.find((m) => target === m.target || target.startsWith(`${m.target}/`));
+    // Started by the shared script, not the image's entrypoint (which renders its own template).
+    expect(list(temporal.entrypoint)).toEqual(['/bin/sh', '/scripts/start-server.sh']);
+    expect(sourceOf('/scripts')?.source).toBe('./deploy/temporal/scripts');
+    // The config folder and the dynamic config file are the very ones the local cluster uses.
+    const configDir = sourceOf(env['TEMPORAL_CONFIG_DIR']!);
+    expect(configDir?.target).toBe(env['TEMPORAL_CONFIG_DIR']);
+    expect(path.resolve(root, configDir!.source)).toBe(SERVER_CONFIG_DIR);
+    const dyn = sourceOf(env['DYNAMIC_CONFIG_FILE_PATH']!);
+    expect(dyn, 'DYNAMIC_CONFIG_FILE_PATH lies in a mount').toBeTruthy();
+    expect(
+      path.resolve(root, dyn!.source, path.relative(dyn!.target, env['DYNAMIC_CONFIG_FILE_PATH']!)),
+    ).toBe(DYNAMIC_CONFIG_FILE);
+    // Every variable the server config requires is given to the service.
+    const template = read('deploy/temporal/config/production-sql.yaml');
+    const required = [...template.matchAll(/template "required" "([A-Z_]+)"/g)].map((m) => m[1]!);
+    expect(required).toContain('POSTGRES_PWD');
+    for (const name of required) expect(allEnvNames(temporal), name).toContain(name);
+    // start-server.sh passes --env production-sql: the file the server loads from that folder.
+    expect(read('deploy/temporal/scripts/start-server.sh')).toContain('--env production-sql');
   });
 
   it('starts in an acyclic order with valid conditions', () => {

@@ -41,6 +41,14 @@ describe('renderReportHtml', () => {
     );
   });
 
+  it('has a spend section: the periods, by model and by tenant', () => {
+    const spend = /<section class="spend">[\s\S]*?<\/section>/.exec(html)?.[0] ?? '';
+    expect(spend).toContain('<caption>this window, the previous period, and a month at this pace</caption>');
+    expect(spend).toContain('<th>llama3.1-405b</th><td>2,400</td>');
+    expect(spend).toContain('<th>acme</th><td>6,000</td>');
+    expect(spend).toContain('<th>(none)</th><td>1,000</td>');
+  });
+
   it('draws every chart as inline SVG in its figure with a caption', () => {
     const figs = figures(html);
     expect([...figs.keys()]).toEqual([...REPORT_CHARTS]);

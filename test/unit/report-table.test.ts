@@ -31,6 +31,42 @@ describe('renderReportTable', () => {
     expect(text).toMatch(/buckets {4}1h/);
   });
 
+  // Dollars at four decimals with thousands grouped, as the report prints them.
+  const grouped = (x: number) => {
+    const [int, frac] = x.toFixed(4).split('.');
+    return `${int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
+  };
+
+  it('prints spend: this window, the previous period and a month at this pace; by model; by tenant', () => {
+    const lines = section(text, 'SPEND');
+    const s = report.spend!;
+    const all = text.split('\n');
+    // Rows of the section: the periods, then (after blank lines) the model and tenant tables.
+    const spendLines = all.slice(all.indexOf('SPEND'));
+    const row = (label: string) =>
+      spendLines
+        .find((l) => l.trimStart().startsWith(label + ' '))
+        ?.trim()
+        .split(/\s{2,}/);
+    expect(lines[1]).toMatch(/this window\s+previous period\s+a month at this pace/);
+    expect(lines).toContain('  previous period: 2026-11-26 00:00 → 2026-11-27 00:00 UTC (24h)');
+    expect(row('requests')).toEqual([
+      'requests',
+      s.current.requests.toLocaleString('en-US'),
+      '9,120',
+      Math.round(s.monthly.requests).toLocaleString('en-US'),
+    ]);
+    expect(row('net savings')).toEqual([
+      'net savings',
+      `$${s.current.netSavingsUsd.toFixed(4)}`,
+      '$138.0700',
+      `$${grouped(s.monthly.netSavingsUsd)}`,
+    ]);
+    expect(row('llama3.1-405b')).toEqual(['llama3.1-405b', '2,400', `$${s.byModel[0]!.costUsd.toFixed(4)}`]);
+    expect(row('acme')?.slice(0, 2)).toEqual(['acme', '6,000']);
+    expect(row('(none)')?.slice(0, 2)).toEqual(['(none)', '1,000']);
+  });
+
   it('prints net savings with every cost layer, money as $0.0000 and the router fraction as a percentage', () => {
     const lines = section(text, 'NET SAVINGS');
     const c = report.costs;

@@ -2,7 +2,7 @@
 # One-shot (docker-compose.yml service temporal-create-namespace, image temporalio/admin-tools):
 # register the namespace cascade-router runs in, once the server is healthy. Idempotent: an
 # existing namespace is left as it is (change its retention with `temporal operator namespace
-# update`).
+# update`). src/cluster/ (`npm run stack:real`) runs this same script on a development machine.
 set -eu
 
 : "${TEMPORAL_ADDRESS:?}" "${NAMESPACE:?}"
@@ -22,3 +22,12 @@ else
     --address "$TEMPORAL_ADDRESS"
   echo "namespace $NAMESPACE created (retention $RETENTION)"
 fi
+
+# A new namespace reaches the frontend's namespace cache within seconds, not at once: until then
+# the next step (`cascade setup`, its search attributes) fails with "namespace not found".
+attempt=1
+until temporal operator search-attribute list --namespace "$NAMESPACE" --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; do
+  [ "$attempt" -ge 60 ] && { echo "namespace $NAMESPACE is not served by $TEMPORAL_ADDRESS"; exit 1; }
+  attempt=$((attempt + 1))
+  sleep 1
+done

@@ -5,11 +5,14 @@
 # versioned migrations the database does not have yet. So the same service, on an image of a
 # newer Temporal release, is also the upgrade step (docs/deploy.md, "Upgrading").
 # The databases and the role are created by deploy/postgres/init/10-cascade-databases.sh.
+# src/cluster/ (`npm run stack:real`) runs this same script on a development machine, with the
+# schema files of the Go module it built the server from (SCHEMA_DIR) and its own
+# temporal-sql-tool on PATH.
 set -eu
 
 : "${POSTGRES_SEEDS:?}" "${POSTGRES_USER:?}" "${POSTGRES_PWD:?set POSTGRES_PWD in deploy/secrets/temporal.env}"
 export SQL_PASSWORD="$POSTGRES_PWD"
-SCHEMA_DIR=/etc/temporal/schema/postgresql/v12
+SCHEMA_DIR=${SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}
 
 sql() {
   temporal-sql-tool --plugin postgres12 --ep "$POSTGRES_SEEDS" -p "${DB_PORT:-5432}" -u "$POSTGRES_USER" "$@"
