@@ -1,5 +1,5 @@
 /**
- * The one module that reads the process environment (DESIGN.md, "Ports and environment").
+ * The one module that reads the process environment (docs/architecture.md, "Contracts").
  * Everything else receives these values as arguments, so tests and workflows never depend on
  * ambient state. Provider API keys are read separately, by name, in the worker only
  * (see `providerKey`), and never copied into workflow inputs.

@@ -1,5 +1,5 @@
 /**
- * cascadeWorkflow: one LLM request, start to served answer (DESIGN.md, "The request path").
+ * cascadeWorkflow: one LLM request, start to served answer (docs/architecture.md, "The steps of a request").
  *
  *   classify (local activity) -> the route: for each rung call the model (activity on the
  *   model's own queue, retried here with durable timers) -> check (local activity: schema,

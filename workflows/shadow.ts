@@ -1,5 +1,5 @@
 /**
- * Shadow mode (DESIGN.md): the baseline serves the request; the routed policy runs beside it as
+ * Shadow mode (docs/architecture.md, "Operational control and shadow mode"): the baseline serves the request; the routed policy runs beside it as
  * a child workflow `<request-id>:shadow` on its own task queue, abandoned on parent close, and
  * the parent signals it the served answer so the child can record agreement, what routing would
  * have cost, and whether it would have escalated. The caller never waits on the shadow.

@@ -83,7 +83,7 @@ export function crossFieldIssues(config: CascadeConfig): ConfigIssue[] {
   return issues;
 }
 
-/** What each route needs of its rungs (DESIGN.md, "Route"). */
+/** What each route needs of its rungs (docs/architecture.md, "The steps of a request"). */
 function routeIssues(task: TaskConfig): [PropertyKey[], string][] {
   const out: [PropertyKey[], string][] = [];
   const n = task.rungs.length;

@@ -2,7 +2,7 @@
  * A client for Anthropic's Messages API (`POST /v1/messages`), on the official SDK: Anthropic
  * itself, and the recorded-model server's Anthropic route the tests run against. Like the
  * OpenAI-compatible client it makes exactly one HTTP attempt per `call` (the workflow owns
- * retries, DESIGN.md "Call model"), and its failures go through the same classification
+ * retries, docs/architecture.md "The steps of a request"), and its failures go through the same classification
  * (classify.ts), so a 429 here is the same `rate_limited` with the same Retry-After handling.
  *
  * Protocol differences it bridges:

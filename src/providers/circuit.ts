@@ -1,5 +1,5 @@
 /**
- * A circuit breaker for one model endpoint (DESIGN.md, "Call model": 401/403 "alert and open that
+ * A circuit breaker for one model endpoint (docs/architecture.md, "The steps of a request": 401/403 "alert and open that
  * endpoint's circuit rather than silently paying double").
  *
  *   closed ──failureThreshold consecutive unhealthy failures, or one config_error──▶ open

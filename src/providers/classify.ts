@@ -1,6 +1,6 @@
 /**
  * Maps any failure of a model call to the `ProviderErrorDetails` the workflow decides retries from
- * (DESIGN.md, "Call model"). Works on what an error carries (status, headers, body, code, cause
+ * (docs/architecture.md, "The steps of a request"). Works on what an error carries (status, headers, body, code, cause
  * chain) rather than on one SDK's classes, so the same rules hold for every provider client.
  *
  * | failure                                                        | class              |

@@ -1,8 +1,8 @@
 /**
  * A client for any endpoint speaking OpenAI's Chat Completions protocol: OpenAI itself, vLLM,
  * Ollama, llama.cpp, LiteLLM, OpenRouter, and the recorded-model server the tests run against.
- * It makes exactly one HTTP attempt per `call`: the workflow owns retries (DESIGN.md, "Call
- * model"), so each attempt is its own event in history with its own cost and error class.
+ * It makes exactly one HTTP attempt per `call`: the workflow owns retries (docs/architecture.md,
+ * "The steps of a request"), so each attempt is its own event in history with its own cost and error class.
  */
 import OpenAI from 'openai';
 import { type ModelConfig } from '../config/schema';
@@ -57,7 +57,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
       maxRetries: 0,
       timeout: config.timeoutMs,
       // Everything the SDK would otherwise read from OPENAI_* variables is pinned here: keys and
-      // settings come from the config and the registry only (DESIGN.md, "Ports and environment").
+      // settings come from the config and the registry only (docs/architecture.md, "Contracts").
       organization: null,
       project: null,
       adminAPIKey: null,

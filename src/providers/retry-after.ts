@@ -1,7 +1,7 @@
 /**
  * How long an endpoint asked us to wait before retrying, from its response headers.
  *
- * The workflow sleeps on a durable timer for at least this long (DESIGN.md, "Call model"), so
+ * The workflow sleeps on a durable timer for at least this long (docs/architecture.md, "The steps of a request"), so
  * the value must be exact or absent: anything unparseable is `null`, never a guess. The current
  * time is a parameter, not a hidden clock read, so results are reproducible in tests.
  */

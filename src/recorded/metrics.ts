@@ -1,5 +1,5 @@
 /**
- * The recorded-model server's Prometheus metrics (DESIGN.md, Contracts). A private Registry, not
+ * The recorded-model server's Prometheus metrics (docs/architecture.md, "Contracts"). A private Registry, not
  * prom-client's global one: several servers (and the worker's own metrics) share one process in
  * tests, and each must expose only its own series.
  */

@@ -1,5 +1,5 @@
 /**
- * The trace of one request (DESIGN.md, Contracts, "Trace"): what was decided, every model call
+ * The trace of one request (docs/architecture.md, "Contracts"): what was decided, every model call
  * and every attempt with what it billed, every check and escalation, and the totals that say
  * whether routing paid for this request. Returned as the workflow result and served by the
  * `trace` query while the workflow runs. Versioned: a consumer checks `traceVersion`.

@@ -1,7 +1,7 @@
 /**
  * Finds a Temporal CLI binary (which embeds the dev server and its Web UI) on a machine that
  * may have no internet. `@temporalio/testing` would download one at run time, which fails
- * offline, so we resolve it in the order DESIGN.md gives and cache what we fetch inside the
+ * offline, so we resolve it in the order below and cache what we fetch inside the
  * project (git-ignored `.cascade/`):
  *
  *   1. TEMPORAL_CLI_PATH   2. `temporal` on PATH   3. the project cache
