@@ -150,7 +150,7 @@ export async function startWorkers(opts: CascadeWorkerOptions): Promise<RunningW
   const closeLedger = async () => {
     if (ledger && !opts.ledger) await ledger.close();
   };
-  const metrics = createCascadeMetrics();
+  const metrics = createCascadeMetrics({ tenants: () => Object.keys(current().tenants) });
   let metricsServer: MetricsServer | undefined;
   let connection: NativeConnection;
   try {

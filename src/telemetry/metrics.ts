@@ -28,9 +28,23 @@ export const DECISION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 
 export const REQUEST_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300];
 export const CONFIDENCE_BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1];
 
-export function createCascadeMetrics(): CascadeMetrics {
+export interface CascadeMetricsOptions {
+  /**
+   * The tenants the config names (`tenants`): the `tenant` label of the spend counter takes these
+   * values, `other` for any other and `none` for a request without one, so a caller-supplied
+   * tenant can never grow the series without bound.
+   */
+  tenants?: () => Iterable<string>;
+}
+
+export function createCascadeMetrics(opts: CascadeMetricsOptions = {}): CascadeMetrics {
   const registry = new Registry();
   const registers = [registry];
+  const tenantLabel = (tenant: string | null): string => {
+    if (tenant === null) return 'none';
+    for (const t of opts.tenants?.() ?? []) if (t === tenant) return tenant;
+    return 'other';
+  };
 
   const requests = new Counter({
     name: 'cascade_requests_total',
@@ -75,6 +89,18 @@ export function createCascadeMetrics(): CascadeMetrics {
     'Temporal actions of served requests priced at temporal.costPerAction, USD',
   );
   const shadowCost = usd('cascade_shadow_cost_usd_total', 'Model spend of shadow children, USD');
+  const modelCost = new Counter({
+    name: 'cascade_model_cost_usd_total',
+    help: 'Model spend by model and purpose (answer, self_check, judge, shadow), USD, every attempt billed',
+    labelNames: ['model', 'purpose'] as const,
+    registers,
+  });
+  const tenantCost = new Counter({
+    name: 'cascade_tenant_cost_usd_total',
+    help: "Spend of served requests by tenant (the config's tenants; other; none), model calls and orchestration, USD",
+    labelNames: ['tenant', 'kind'] as const,
+    registers,
+  });
   const decision = new Histogram({
     name: 'cascade_decision_seconds',
     help: 'Time the pre-route classifier spent deciding, per served request',
@@ -111,6 +137,7 @@ export function createCascadeMetrics(): CascadeMetrics {
           purpose: a.purpose,
           outcome: a.ok ? 'ok' : (a.errorClass ?? 'error'),
         });
+        if (a.costUsd > 0) modelCost.inc({ model: a.model, purpose: a.purpose }, a.costUsd);
       }
       const task = rec.task;
       if (rec.shadow) {
@@ -124,6 +151,9 @@ export function createCascadeMetrics(): CascadeMetrics {
       baseline.inc({ task }, rec.baselineCostUsd);
       wasted.inc({ task }, rec.wastedCostUsd);
       orchestration.inc({ task }, rec.orchestrationCostUsd);
+      const tenant = tenantLabel(rec.tenant);
+      tenantCost.inc({ tenant, kind: 'model' }, rec.costUsd);
+      tenantCost.inc({ tenant, kind: 'orchestration' }, rec.orchestrationCostUsd);
       if (rec.decisionMs !== null) decision.observe(rec.decisionMs / 1000);
       latency.observe(rec.latencyMs / 1000);
       if (rec.calibratedConfidence !== null && rec.confidenceModel !== null) {

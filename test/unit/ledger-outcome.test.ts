@@ -151,4 +151,43 @@ describe('the record activity', () => {
     expect(value('cascade_ledger_writes_total', { result: 'inserted' })).toBe(2);
     expect(value('cascade_ledger_writes_total', { result: 'duplicate' })).toBe(1);
   });
+
+  it('counts spend by model and by tenant, the tenant label bounded by the config', async () => {
+    ledger = await openLedger('sqlite::memory:');
+    const metrics = createCascadeMetrics({ tenants: () => ['acme'] });
+    const config = validateConfig({ models: {}, tasks: {} }, 'unit').config;
+    const { recordOutcome } = createRecordActivities({ ledger, config: () => config, metrics });
+    const cases = [
+      { id: 't1', tenant: 'acme', escalate: true },
+      { id: 't2', tenant: 'caller-made-up-tenant-42' },
+      { id: 't3' },
+    ];
+    for (const o of cases) await recordOutcome(fakeTrace(o), fakeMeta(o));
+    const text = await metrics.registry.metrics();
+    const value = (name: string, labels: Record<string, string>) =>
+      parseSamples(text, name)
+        .filter((x) => Object.entries(labels).every(([k, v]) => x.labels[k] === v))
+        .reduce((n, x) => n + x.value, 0);
+    const traces = cases.map((o) => fakeTrace(o));
+    const costOf = (model: string) =>
+      traces
+        .flatMap((t) => t.calls.filter((c) => c.model === model).flatMap((c) => c.attempts))
+        .reduce((n, a) => n + a.costUsd, 0);
+    expect(value('cascade_model_cost_usd_total', { model: 'small' })).toBeCloseTo(costOf('small'), 12);
+    expect(value('cascade_model_cost_usd_total', { model: 'large' })).toBeCloseTo(costOf('large'), 12);
+    expect(value('cascade_tenant_cost_usd_total', { tenant: 'acme', kind: 'model' })).toBeCloseTo(
+      traces[0]!.totals.costUsd,
+      12,
+    );
+    expect(value('cascade_tenant_cost_usd_total', { tenant: 'other', kind: 'model' })).toBeCloseTo(
+      traces[1]!.totals.costUsd,
+      12,
+    );
+    expect(value('cascade_tenant_cost_usd_total', { tenant: 'none', kind: 'model' })).toBeCloseTo(
+      traces[2]!.totals.costUsd,
+      12,
+    );
+    // A tenant the config does not name never becomes a label value of its own.
+    expect(text).not.toContain('caller-made-up-tenant-42');
+  });
 });
