@@ -7,7 +7,8 @@
  */
 import type { Trace } from './trace';
 
-const usd = (x: number) => `$${x < 0.01 ? x.toFixed(6) : x.toFixed(4)}`;
+// The dollar sign escaped: the UI's markdown reads text between two `$` as a formula.
+const usd = (x: number) => `\\$${x < 0.01 ? x.toFixed(6) : x.toFixed(4)}`;
 
 export function outcomeDetails(trace: Trace, rungCount: number): string {
   const lines: string[] = [];
@@ -31,7 +32,9 @@ export function outcomeDetails(trace: Trace, rungCount: number): string {
   const t = trace.totals;
   const saved =
     t.baselineCostUsd > 0
-      ? ` (${(((t.baselineCostUsd - t.costUsd) / t.baselineCostUsd) * 100).toFixed(1)}% saved)`
+      ? t.costUsd <= t.baselineCostUsd
+        ? ` (${(((t.baselineCostUsd - t.costUsd) / t.baselineCostUsd) * 100).toFixed(1)}% saved)`
+        : ` (${(((t.costUsd - t.baselineCostUsd) / t.baselineCostUsd) * 100).toFixed(1)}% more)`
       : '';
   lines.push(
     `cost ${usd(t.costUsd)} vs ${usd(t.baselineCostUsd)} on the strongest rung alone${t.baselineEstimated ? ' (estimated)' : ''}${saved}`,
@@ -41,5 +44,8 @@ export function outcomeDetails(trace: Trace, rungCount: number): string {
     `${t.attempts} attempt${t.attempts === 1 ? '' : 's'}${estimated > 0 ? ` (${estimated} priced by estimate)` : ''}, ` +
       `${t.orchestrationActions} Temporal actions (${usd(t.orchestrationCostUsd)})`,
   );
+  // A last, empty paragraph (a no-break space): the UI sizes the details frame a line short, which
+  // would cut off the line above.
+  lines.push('\u00a0');
   return lines.join('\n\n');
 }

@@ -61,7 +61,7 @@ describe('the outcome in the Temporal UI', () => {
         `escalated from ${stack.modelId(SMALL)} to ${stack.modelId(LARGE)}: low_confidence \\(confidence 0\\.\\d\\d < 0\\.70\\)`,
       ),
     );
-    expect(details).toMatch(/cost \$\d+\.\d+ vs \$\d+\.\d+ on the strongest rung alone/);
+    expect(details).toMatch(/cost \\\$\d+\.\d+ vs \\\$\d+\.\d+ on the strongest rung alone/);
     expect(details).toMatch(/2 attempts, \d+ Temporal actions/);
     // Never the prompt or the answer (the UI shows details to anyone with namespace access).
     expect(details).not.toContain(row!.prompt.slice(0, 40));
