@@ -19,6 +19,7 @@ import type {
   ToolSpec,
 } from '../src/providers/types';
 import { ProviderError } from '../src/providers/types';
+import { liveChannels, type LiveChannels, type LiveSink } from '../src/providers/live-channel';
 import type { Pricing } from '../src/providers/cost';
 import type { CallPurpose, DecisionRecord } from '../src/router/trace';
 import type { CheckOutput } from './check';
@@ -83,6 +84,11 @@ export interface ModelActivityDeps {
   journal?: CallJournal;
   /** A model's prices, to estimate what a call lost in flight was billed. */
   pricing?: (modelId: string) => Pricing | undefined;
+  /**
+   * Where a gateway of this process waits for the answers it may stream live (issue #17); the
+   * process's own channel by default (src/providers/live-channel.ts).
+   */
+  live?: LiveChannels;
 }
 
 /** Input tokens counted locally: ~4 characters a token, as the classifier's features count them. */
@@ -114,6 +120,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
     const timer = ctx.info.isLocal
       ? undefined
       : setInterval(() => ctx.heartbeat({ inCall: input.attempt }), every);
+    const sink = run ? liveSink(run.workflowId, input) : null;
     try {
       const result = await deps.provider(input.modelId).call({
         messages: input.messages,
@@ -124,8 +131,10 @@ export function createModelActivities(deps: ModelActivityDeps) {
         temperature: input.temperature,
         ...(input.params ? { params: input.params } : {}),
         ...(input.tools ? { tools: input.tools } : {}),
+        ...(sink ? { onDelta: sink.delta } : {}),
         signal: ctx.cancellationSignal,
       });
+      sink?.done();
       if (key)
         await journalEnd(key, { ...result.usage, costUsd: result.costUsd, latencyMs: result.latencyMs });
       const checked =
@@ -139,6 +148,14 @@ export function createModelActivities(deps: ModelActivityDeps) {
         ...(checked ? { checked } : {}),
       };
     } catch (err) {
+      // What broke, by class only: the provider's message names endpoints, not for the caller.
+      sink?.failed(
+        ctx.cancellationSignal.aborted
+          ? 'cancelled'
+          : err instanceof ProviderError
+            ? err.details.errorClass
+            : 'worker error',
+      );
       // Cancelled (the request was cancelled, or the workflow no longer wants this attempt):
       // report the cancellation itself, not the HTTP client's abort error.
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
@@ -163,6 +180,28 @@ export function createModelActivities(deps: ModelActivityDeps) {
     } finally {
       if (timer) clearInterval(timer);
     }
+  }
+
+  /**
+   * A live stream for this call, when a gateway of this process waits for this workflow's answer
+   * and the call's answer is served as it is (src/router/live-stream.ts, decided by the channel
+   * from the policy snapshot the workflow was started with). The input is checked too: an answer
+   * call with nothing the workflow checks after it (no folded check, schema, tools, or caller
+   * logprobs). Anything else is called whole, exactly as without a gateway here.
+   */
+  function liveSink(workflowId: string, input: CallModelInput): LiveSink | null {
+    if (input.purpose !== 'answer' || input.check || input.responseSchema || input.tools) return null;
+    if (input.params?.logprobs) return null;
+    return (deps.live ?? liveChannels).open(
+      workflowId,
+      { rung: input.rung, model: input.modelId, attempt: input.attempt },
+      {
+        messages: input.messages,
+        ...(input.maxTokens !== undefined ? { maxTokens: input.maxTokens } : {}),
+        ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+        ...(input.params ? { params: input.params } : {}),
+      },
+    );
   }
 
   /** The journal must not stop a call: a ledger outage costs the record of a crash, not the request. */

@@ -4,9 +4,9 @@
  * per word with its trailing whitespace, so the deltas concatenate to exactly the answer),
  * content_block_stop, message_delta (stop_reason and the output tokens), message_stop.
  *
- * As on chat completions (src/gateway/streaming.ts), the stream starts after the check: a
- * cascade's answer is not final until it has passed, so nothing is sent before the workflow has
- * finished, and an error before that is an ordinary JSON error with its status.
+ * The stream starts after the check (chat completions also streams live where nothing can overrule
+ * the answering rung, src/gateway/streaming.ts; this door does not yet): nothing is sent before the
+ * workflow has finished, and an error before that is an ordinary JSON error with its status.
  */
 import type { FastifyReply } from 'fastify';
 import type { AnthropicMessage } from './anthropic-translate';

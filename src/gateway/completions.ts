@@ -1,6 +1,7 @@
 /**
  * POST /v1/chat/completions: validate, resolve the policy, start (or join) the request's
- * workflow, wait for its checked answer, and answer as OpenAI would, plain or streamed.
+ * workflow, wait for its checked answer, and answer as OpenAI would, plain or streamed (live, as
+ * the model produces it, when nothing can overrule that answer: src/gateway/streaming.ts).
  * Nothing is started for a request refused at validation; a client that disconnects does not
  * cancel the workflow (it finishes, is recorded, and a repeat with the same key gets its answer).
  */
@@ -26,16 +27,20 @@ import {
   requestKey,
   scopedRequestId,
 } from './idempotency';
-import { streamCompletion } from './streaming';
+import { liveChannels, type LiveSubscription } from '../providers/live-channel';
+import type { CascadeInput } from '../router/cascade-input';
+import { escalatedBefore, mayStreamLive } from '../router/live-stream';
+import { LiveStream, streamCompletion } from './streaming';
 import {
   cascadeHeaders,
+  completionId,
   resolveTask,
   servedReply,
   toCascadeRequest,
   toCompletion,
   traceUrl,
 } from './translate';
-import { parseChatCompletion } from './validation';
+import { parseChatCompletion, type ChatCompletionBody } from './validation';
 
 /** Request fields of the cascade request, as the OpenAI parameter a caller would recognise. */
 const PARAM_OF: Record<string, string> = {
@@ -338,75 +343,188 @@ export function registerCompletions(app: FastifyInstance, ctx: GatewayContext): 
     }
     await ensureTemporalUp(ctx);
 
-    // From here a start may reach Temporal: every answer names the request, none invites a blind retry.
-    const started = await startOrJoin(
-      ctx,
-      () =>
-        ctx.cascade.start(null, {
-          prepared,
-          memo: { [MEMO_BODY_HASH]: hash, [MEMO_TOKEN_ID]: caller.tokenId },
-          failIfExists: true,
-          requestEagerStart: ctx.eagerStart,
-        }),
-      hash,
-      requestId,
-      key,
-      idHeaders,
-      deadline,
-    );
-    if (started.eagerlyStarted) ctx.stats.eagerlyStarted++;
-    ctx.stats.started++;
-
-    const trace = await waitForTrace(ctx, started.handle, requestId, key, idHeaders, deadline);
-    // A repeat that joined the first request's workflow used no tokens of its own.
-    if (!started.existing) ctx.limits.spendTokens(caller.tokenId, trace);
-    const headers = cascadeHeaders(trace, url);
-    if (trace.status !== 'answered' || trace.final.answer === null) {
-      const capped = trace.escalations.at(-1)?.reason === 'spend_cap';
-      throw new GatewayError(
-        capped ? 429 : 502,
-        `request "${requestId}" got no answer: ${trace.error ?? trace.status}`,
-        capped ? 'insufficient_quota' : 'api_error',
-        capped ? 'spend_cap' : 'upstream_failed',
-        null,
-        headers,
-      );
-    }
-    const format = body.response_format;
-    if (
-      format?.type === 'json_schema' &&
-      format.json_schema.strict &&
-      headers['x-cascade-schema-valid'] === 'false'
-    ) {
-      throw new GatewayError(
-        502,
-        `request "${requestId}": no rung produced an answer matching the strict response schema`,
-        'api_error',
-        'schema_invalid',
-        'response_format',
-        headers,
-      );
-    }
-    // A strict tool promises calls that meet its schema, as a strict response format does.
-    if (
-      body.tools?.some((t) => t.function.strict === true) &&
-      servedReply(trace).toolCalls !== undefined &&
-      headers['x-cascade-schema-valid'] === 'false'
-    ) {
-      throw new GatewayError(
-        502,
-        `request "${requestId}": no rung produced tool calls matching their strict tools' schemas`,
-        'api_error',
-        'schema_invalid',
-        'tools',
-        headers,
-      );
-    }
-    const completion = toCompletion(trace, body.model, Math.floor(Date.now() / 1000));
-    if (body.stream) {
-      streamCompletion(reply, completion, headers, body.stream_options?.include_usage === true);
+    // A streamed request whose answer may come from a rung nothing can overrule listens, before
+    // its workflow starts, for that call's text (a worker of this process streams it live).
+    const live = body.stream ? subscribeLive(reply, prepared, body, idHeaders) : null;
+    try {
+      return await answer(ctx, req, reply, {
+        body,
+        prepared,
+        requestId,
+        key,
+        hash,
+        url,
+        idHeaders,
+        deadline,
+        live,
+      });
+    } catch (err) {
+      // Once text went out the status is sent: the stream ends with an error event instead.
+      if (!live?.stream.started) throw err;
+      live.stream.fail(err instanceof GatewayError ? err : unexpected(err, requestId, idHeaders));
       return reply;
+    } finally {
+      live?.subscription.close();
     }
-    return reply.headers(headers).send(completion);
   });
+}
+
+interface Live {
+  subscription: LiveSubscription;
+  stream: LiveStream;
+}
+
+/** The live stream of a request, subscribed to the process's live channel; null when it cannot have one. */
+function subscribeLive(
+  reply: FastifyReply,
+  prepared: CascadeInput,
+  body: ChatCompletionBody,
+  idHeaders: Record<string, string>,
+): Live | null {
+  const { policy, request } = prepared;
+  if (!mayStreamLive(policy, request)) return null;
+  const stream = new LiveStream(reply, {
+    requestId: request.id,
+    id: completionId(request.id),
+    model: body.model,
+    systemFingerprint: policy.configVersion,
+    created: Math.floor(Date.now() / 1000),
+    includeUsage: body.stream_options?.include_usage === true,
+    headers: { ...idHeaders, 'x-cascade-route': policy.route },
+    callHeaders: (call) => {
+      const escalated = escalatedBefore(policy, call.rung);
+      return {
+        'x-cascade-final-model': call.model,
+        ...(escalated !== null ? { 'x-cascade-escalated': String(escalated) } : {}),
+      };
+    },
+  });
+  const subscription = liveChannels.subscribe(request.id, { policy, request, listener: stream });
+  return subscription ? { subscription, stream } : null;
+}
+
+/**
+ * The end of a live stream, once the workflow has its trace: the finish and usage when the trace
+ * served exactly the text streamed; an error event otherwise (the stream already ended with one
+ * if the call broke).
+ */
+function finishLive(live: Live, trace: Trace, model: string, headers: Record<string, string>): void {
+  const { subscription, stream } = live;
+  if (stream.ended) return;
+  if (trace.status !== 'answered' || trace.final.answer === null) {
+    stream.fail(noAnswer(trace, headers));
+    return;
+  }
+  if (subscription.state !== 'done' || subscription.text !== trace.final.answer) {
+    stream.fail({
+      message:
+        `request "${trace.requestId}": the answer served is not the text streamed ` +
+        `(${subscription.state === 'done' ? 'another answer was served' : `the stream is ${subscription.state}`}); ` +
+        `repeat the request with "Idempotency-Key: ${trace.requestId}" to get the answer`,
+      type: 'api_error',
+      code: 'stream_superseded',
+    });
+    return;
+  }
+  stream.finish(toCompletion(trace, model, Math.floor(Date.now() / 1000)));
+}
+
+/** A finished request without an answer: every rung failed, or the spend cap stopped it. */
+function noAnswer(trace: Trace, headers: Record<string, string>): GatewayError {
+  const capped = trace.escalations.at(-1)?.reason === 'spend_cap';
+  return new GatewayError(
+    capped ? 429 : 502,
+    `request "${trace.requestId}" got no answer: ${trace.error ?? trace.status}`,
+    capped ? 'insufficient_quota' : 'api_error',
+    capped ? 'spend_cap' : 'upstream_failed',
+    null,
+    headers,
+  );
+}
+
+async function answer(
+  ctx: GatewayContext,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  r: {
+    body: ChatCompletionBody;
+    prepared: CascadeInput;
+    requestId: string;
+    key: string;
+    hash: string;
+    url: string;
+    idHeaders: Record<string, string>;
+    deadline: number;
+    live: Live | null;
+  },
+): Promise<FastifyReply> {
+  const { body, prepared, requestId, key, hash, url, idHeaders, deadline, live } = r;
+  const caller = req.caller!;
+  // From here a start may reach Temporal: every answer names the request, none invites a blind retry.
+  const started = await startOrJoin(
+    ctx,
+    () =>
+      ctx.cascade.start(null, {
+        prepared,
+        memo: { [MEMO_BODY_HASH]: hash, [MEMO_TOKEN_ID]: caller.tokenId },
+        failIfExists: true,
+        requestEagerStart: ctx.eagerStart,
+      }),
+    hash,
+    requestId,
+    key,
+    idHeaders,
+    deadline,
+  );
+  if (started.eagerlyStarted) ctx.stats.eagerlyStarted++;
+  ctx.stats.started++;
+  // A repeat joined a workflow another request started (with its own snapshot): unless its text
+  // is already streaming here, this one gets the answer after the check.
+  if (started.existing && live && !live.stream.started) live.subscription.close();
+
+  const trace = await waitForTrace(ctx, started.handle, requestId, key, idHeaders, deadline);
+  // A repeat that joined the first request's workflow used no tokens of its own.
+  if (!started.existing) ctx.limits.spendTokens(caller.tokenId, trace);
+  const headers = cascadeHeaders(trace, url);
+  if (live?.stream.started) {
+    finishLive(live, trace, body.model, headers);
+    return reply;
+  }
+  if (trace.status !== 'answered' || trace.final.answer === null) throw noAnswer(trace, headers);
+  const format = body.response_format;
+  if (
+    format?.type === 'json_schema' &&
+    format.json_schema.strict &&
+    headers['x-cascade-schema-valid'] === 'false'
+  ) {
+    throw new GatewayError(
+      502,
+      `request "${requestId}": no rung produced an answer matching the strict response schema`,
+      'api_error',
+      'schema_invalid',
+      'response_format',
+      headers,
+    );
+  }
+  // A strict tool promises calls that meet its schema, as a strict response format does.
+  if (
+    body.tools?.some((t) => t.function.strict === true) &&
+    servedReply(trace).toolCalls !== undefined &&
+    headers['x-cascade-schema-valid'] === 'false'
+  ) {
+    throw new GatewayError(
+      502,
+      `request "${requestId}": no rung produced tool calls matching their strict tools' schemas`,
+      'api_error',
+      'schema_invalid',
+      'tools',
+      headers,
+    );
+  }
+  const completion = toCompletion(trace, body.model, Math.floor(Date.now() / 1000));
+  if (body.stream) {
+    streamCompletion(reply, completion, headers, body.stream_options?.include_usage === true);
+    return reply;
+  }
+  return reply.headers(headers).send(completion);
 }

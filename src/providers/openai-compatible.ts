@@ -68,6 +68,7 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   async call(request: ModelCallRequest): Promise<ModelCallResult> {
+    if (request.onDelta) return this.streamed(request, request.onDelta);
     return sdkAttempt(this.attempt, request.signal, async (fetch, signal, started) => {
       const { data, response } = await this.client
         // A client per call only to give its fetch a place to note what it saw; cheap, and
@@ -76,6 +77,36 @@ export class OpenAICompatibleProvider implements ModelProvider {
         .chat.completions.create(this.body(request), { signal, headers: request.headers })
         .withResponse();
       return this.result(data as unknown, response.headers, performance.now() - started);
+    });
+  }
+
+  /**
+   * The same call, streamed (`stream: true`, usage in the last chunk): each piece of text goes to
+   * `onDelta` as it arrives, and the chunks are put back together into the completion `call`
+   * reads, so the result (answer, usage, cost, finish reason, logprobs) is read by the same code.
+   * One HTTP attempt, under the same whole-attempt deadline: a stream that stalls or is cut off
+   * fails like a body that does (`timeout`, `connection`), after the text already handed on.
+   */
+  private streamed(request: ModelCallRequest, onDelta: (text: string) => void): Promise<ModelCallResult> {
+    return sdkAttempt(this.attempt, request.signal, async (fetch, signal, started) => {
+      const { data: stream, response } = await this.client
+        .withOptions({ fetch })
+        .chat.completions.create(
+          { ...this.body(request), stream: true, stream_options: { include_usage: true } },
+          { signal, headers: request.headers },
+        )
+        .withResponse();
+      const whole = new ChunkAssembler();
+      for await (const chunk of stream) {
+        const text = whole.add(chunk as unknown);
+        if (text !== '') onDelta(text);
+      }
+      // A stream that ends without a finish reason was cut short (the connection closed cleanly
+      // mid-answer): the text is not the whole answer.
+      if (whole.cutShort) {
+        throw new MalformedResponseError('the stream ended before its finish chunk', 200);
+      }
+      return this.result(whole.completion(), response.headers, performance.now() - started);
     });
   }
 
@@ -263,4 +294,80 @@ function readLogprobs(raw: unknown, billed: Usage & { costUsd: number }): TokenL
     }
     return { ...head, top: top as { token: string; logprob: number }[] };
   });
+}
+
+/**
+ * Streamed chunks put back together as the `chat.completion` body the endpoint would have sent
+ * whole: the first choice's content and tool calls (their arguments concatenated per `index`),
+ * its finish reason and logprobs, and the usage of the last chunk. A chunk that is not an object
+ * is skipped; no chunk with a choice leaves `choices` empty (a malformed response, as for a body).
+ */
+export class ChunkAssembler {
+  private content: string | null = null;
+  private finish: unknown = null;
+  private logprobs: unknown[] | null = null;
+  private readonly calls: { id?: unknown; type?: unknown; function: { name: string; arguments: string } }[] =
+    [];
+  private usage: unknown = undefined;
+  private sawChoice = false;
+
+  /** Takes one chunk; returns its text ("" when it has none). */
+  add(chunk: unknown): string {
+    if (!isObj(chunk)) return '';
+    if (chunk['usage'] != null) this.usage = chunk['usage'];
+    const choices = chunk['choices'];
+    const choice: unknown = Array.isArray(choices) ? choices[0] : undefined;
+    if (!isObj(choice)) return '';
+    this.sawChoice = true;
+    if (choice['finish_reason'] != null) this.finish = choice['finish_reason'];
+    const lp = choice['logprobs'];
+    if (isObj(lp) && Array.isArray(lp['content']))
+      this.logprobs = [...(this.logprobs ?? []), ...lp['content']];
+    const delta = choice['delta'];
+    if (!isObj(delta)) return '';
+    const rawCalls = delta['tool_calls'];
+    if (Array.isArray(rawCalls)) {
+      for (const raw of rawCalls as unknown[]) {
+        if (!isObj(raw)) continue;
+        const index = typeof raw['index'] === 'number' ? raw['index'] : this.calls.length;
+        const fn = isObj(raw['function']) ? raw['function'] : {};
+        const call = (this.calls[index] ??= { function: { name: '', arguments: '' } });
+        if (raw['id'] != null) call.id = raw['id'];
+        if (raw['type'] != null) call.type = raw['type'];
+        if (typeof fn['name'] === 'string') call.function.name += fn['name'];
+        if (typeof fn['arguments'] === 'string') call.function.arguments += fn['arguments'];
+      }
+    }
+    const text = delta['content'];
+    if (typeof text !== 'string' || text === '') return '';
+    this.content = (this.content ?? '') + text;
+    return text;
+  }
+
+  /** Some choice came, but none said how it finished: the stream stopped mid-answer. */
+  get cutShort(): boolean {
+    return this.sawChoice && this.finish === null;
+  }
+
+  completion(): Record<string, unknown> {
+    const calls = this.calls.filter((c) => c !== undefined);
+    return {
+      choices: this.sawChoice
+        ? [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                // A reply of tool calls alone has no text (null), as a whole body would say.
+                content: this.content ?? (calls.length > 0 ? null : ''),
+                ...(calls.length > 0 ? { tool_calls: calls } : {}),
+              },
+              finish_reason: this.finish,
+              logprobs: this.logprobs ? { content: this.logprobs } : null,
+            },
+          ]
+        : [],
+      ...(this.usage !== undefined ? { usage: this.usage } : {}),
+    };
+  }
 }

@@ -119,6 +119,12 @@ export interface ModelCallRequest {
   signal?: AbortSignal;
   /** Extra request headers (the recorded-model server's fault-injection headers in tests). */
   headers?: Record<string, string>;
+  /**
+   * Stream the call and hand each piece of the answer's text here as it arrives (a live stream
+   * to the caller, src/providers/live-channel.ts). The result is the same as without it. A
+   * provider that cannot stream ignores it and answers whole.
+   */
+  onDelta?: (text: string) => void;
 }
 
 export interface TokenLogprob {

@@ -18,8 +18,9 @@ export const chatCompletionRequestSchema = z.looseObject({
   top_logprobs: z.number().int().min(0).max(20).nullish(),
   // Accepted and ignored: the recorded answer is served as it was recorded.
   response_format: z.looseObject({ type: z.enum(['text', 'json_object', 'json_schema']) }).nullish(),
-  // Only one non-streamed choice exists in a recording.
-  stream: z.literal(false).nullish(),
+  // A recording has one choice; it is sent whole, or streamed in pieces (stream.ts).
+  stream: z.boolean().nullish(),
+  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   n: z.literal(1).nullish(),
   // Applied to the recorded text (flagged `content`): it ends at the token budget
   // (`finish_reason: "length"`), and before the first stop sequence.
@@ -78,12 +79,6 @@ export function requestErrorFromZod(error: z.ZodError, body: unknown): OpenAiErr
   if (!issue) return openAiError('invalid request body');
   const param = paramPath(issue.path);
   if (param === null) return openAiError('the request body must be a JSON object', { code: 'invalid_body' });
-  if (param === 'stream') {
-    return openAiError("'stream' is not supported by the recorded-model server: request a whole completion", {
-      param,
-      code: 'unsupported_value',
-    });
-  }
   if (valueAt(body, issue.path) === undefined) {
     return openAiError(`Missing required parameter: '${param}'.`, {
       param,

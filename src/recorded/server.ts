@@ -25,6 +25,9 @@
  * Every body it is sent is kept (the last `requestLogSize` per model, request-log.ts), so tests can
  * see which parameters reached which model.
  *
+ * `stream: true` streams the reply as OpenAI's chunks, the recorded latency spread over its pieces
+ * so the first token comes before the last (stream.ts).
+ *
  * Routes: POST /v1/chat/completions, POST /v1/messages (Anthropic's Messages API, same lookup:
  * anthropic-route.ts), GET /v1/models, GET /metrics, GET /healthz, GET|POST|DELETE /admin/faults,
  * GET|DELETE /admin/requests (loopback only).
@@ -38,6 +41,7 @@ import Fastify, {
 import { resolveCompletion, type ServedAnswer } from './answer';
 import { registerAnthropicRoute } from './anthropic-route';
 import { serveAnswer } from './serve-answer';
+import { streamAnswer, type StreamGate } from './stream';
 import { loadDataset, type RecordedDataset } from './dataset';
 import {
   FaultInjector,
@@ -89,6 +93,11 @@ export interface RecordedServerOptions {
   logger?: boolean;
   /** Request bodies kept per model for GET /admin/requests (0: none). Default 100. */
   requestLogSize?: number;
+  /**
+   * Streamed replies (`stream: true`): after the first content piece, the rest waits for this
+   * gate, and `cut` drops the connection there (tests, in-process: stream.ts).
+   */
+  streamGate?: StreamGate;
 }
 
 export interface RecordedServer {
@@ -134,7 +143,7 @@ export async function startRecordedServer(opts: RecordedServerOptions): Promise<
   });
   registerErrorHandlers(app, metrics);
   const routeDeps = { dataset, limiter, metrics, faults, settings, shutdown: shutdown.signal, requestLog };
-  registerChatRoute(app, routeDeps);
+  registerChatRoute(app, { ...routeDeps, streamGate: opts.streamGate });
   registerAnthropicRoute(app, routeDeps);
   registerInfoRoutes(app, dataset, metrics);
   registerAdminRoutes(app, dataset, faults);
@@ -249,6 +258,7 @@ interface ChatDeps {
   settings: Settings;
   shutdown: AbortSignal;
   requestLog: RequestLog;
+  streamGate?: StreamGate;
 }
 
 let completionCounter = 0;
@@ -303,6 +313,15 @@ function registerChatRoute(app: FastifyInstance, deps: ChatDeps): void {
       );
     }
 
+    if (body.stream) {
+      return streamAnswer(request, reply, resolution, {
+        deps: { limiter, metrics, latencyScale: settings.latencyScale },
+        label,
+        signal,
+        includeUsage: body.stream_options?.include_usage === true,
+        gate: deps.streamGate,
+      });
+    }
     return serveAnswer(reply, resolution, {
       deps: { limiter, metrics, latencyScale: settings.latencyScale },
       label,

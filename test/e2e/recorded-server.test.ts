@@ -339,7 +339,7 @@ describe('recorded-model server: request validation', () => {
       [{ model: 'tmp-model', messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role'],
       [{ model: 'tmp-model', messages: [{ role: 'user', content: 5 }] }, 'messages[0].content'],
       [{ ...bareBody, logprobs: 'yes' }, 'logprobs'],
-      [{ ...bareBody, stream: true }, 'stream'],
+      [{ ...bareBody, stream: 'yes' }, 'stream'],
       [{ model: 'tmp-model', messages: [{ role: 'system', content: 'only a system message' }] }, 'messages'],
       [[1, 2], null],
     ];
