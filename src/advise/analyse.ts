@@ -10,7 +10,7 @@
 import { fitCascadeCalibration, type FitResult, type LabelledRow } from '../router/calibration/fit';
 import { PairedBootstrap, percentileInterval } from '../router/calibration/bootstrap';
 import { CONFIDENCE_KIND_SOURCES } from '../router/calibration/artefact';
-import { qualityLowerBound, thinningUniforms } from '../router/calibration/guarantee';
+import { qualityLowerBound, thinnedTest, thinningUniforms } from '../router/calibration/guarantee';
 import { calibrate } from '../router/confidence';
 import type { LoadtestResult } from '../loadtest/types';
 import type { ModelEvidence, TaskEvidence } from './evidence';
@@ -166,7 +166,10 @@ export function fixedRulePolicy(
   const [lo, hi] = percentileInterval(savings, 2 * opts.confidence - 1);
   return {
     relativeQuality: refRight ? sum(served) / refRight : sum(served) ? Infinity : 1,
-    lowerBound: qualityLowerBound(ref, served, thinningUniforms(n, opts.seed), opts.confidence),
+    lowerBound: qualityLowerBound(
+      (t) => thinnedTest(ref, served, thinningUniforms(n, opts.seed), t).pValue,
+      opts.confidence,
+    ),
     relativeCost: sum(refCost) ? sum(cost) / sum(refCost) : 1,
     savingsInterval: [lo, hi],
   };

@@ -159,7 +159,7 @@ export function formatCalibration(o: CalibrateOutcome): string {
       ? `candidates (cheapest first): ${a.candidates.slice(0, -1).join(', ')}; reference ${ref} (quality and cost are relative to it alone)`
       : `ladder: ${a.candidates.join(' -> ')}; reference ${ref}`,
     `target: ${pct(a.target.relativeQuality)} of ${ref}'s accuracy with ${pct(a.target.confidence, 0)} confidence ` +
-      `(learn-then-test: exact thinned binomial test, fixed-sequence; seed ${a.target.seed})`,
+      `(learn-then-test: a bet or an exact thinned binomial per candidate, fixed-sequence; seed ${a.target.seed})`,
     `split: ${a.split.fitRows} rows fitted on (maps, classifier, the order of the candidates), ${a.split.testRows} rows held out to test`,
     `search: ${a.search.ladders} ladder${a.search.ladders === 1 ? '' : 's'}` +
       (a.selection === 'subsets' ? ` (every cheapest-first subset of up to ${a.maxRungs} models)` : '') +

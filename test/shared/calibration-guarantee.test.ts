@@ -45,8 +45,8 @@ const SETS = ['mmlu_qwen', 'triviaqa_qwen', 'gsm8k_qwen', 'medmcqa_qwen'];
 const upperTail = (k: number, n: number, p: number) => (k <= 0 ? 1 : 1 - binomialCdf(k - 1, n, p));
 
 /** The plain point estimate in place of the exact test: the broken guarantee. */
-const pointEstimate: FitOptions['pValue'] = (L, P, _u, t) =>
-  P.reduce((s, x) => s + x, 0) >= t * L.reduce((s, x) => s + x, 0) ? 0 : 1;
+const pointEstimate: FitOptions['pValue'] = (c, t) =>
+  c.wins + c.bothRight >= t * (c.losses + c.bothRight) ? 0 : 1;
 
 interface Check {
   samples: number;

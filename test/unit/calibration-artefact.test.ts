@@ -108,7 +108,7 @@ describe('the calibration artefact', () => {
       relativeQuality: 0.95,
       confidence: 0.9,
       bound: 'learn-then-test',
-      statistic: 'thinned-binomial',
+      statistic: 'bet-or-thinned-binomial',
       sequence: 'fixed-sequence',
     });
     expect(a.format).toBe(2);
@@ -228,6 +228,28 @@ describe('a task pointing to an artefact (config load)', () => {
     const old = readArtefactFile(fixture);
     expect(old.version).toBe(raw.version);
     expect(old.target.bound).toBe('bootstrap-percentile');
+  });
+
+  it('a format-2 artefact tested with the thinned binomial alone (before the bet) still loads', () => {
+    const a = outcome.artefact;
+    const { rows, losses, wins, bothRight } = a.chosen.test;
+    const before = stampVersions({
+      ...a,
+      target: { ...a.target, statistic: 'thinned-binomial' as const },
+      chosen: {
+        ...a.chosen,
+        test: { rows, losses, wins, bothRight, debits: losses, marked: losses + wins + 3 },
+      },
+    });
+    const file = path.join(dir, 'before-bet', 'calibration.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(before));
+    const read = readArtefactFile(file);
+    expect(read.version).toBe(before.version);
+    expect(read).toMatchObject({
+      target: { statistic: 'thinned-binomial' },
+      chosen: { test: before.chosen.test },
+    });
   });
 
   it('an artefact this build cannot read names the file and the command that makes it again', () => {

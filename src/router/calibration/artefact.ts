@@ -225,8 +225,12 @@ const testCountsSchema = z.object({
   losses: count,
   wins: count,
   bothRight: count,
-  debits: count,
-  marked: count,
+  /** Which test: `bet` (stake and e-value) or `thinned-binomial` (debits and marked rows). */
+  statistic: z.enum(['bet', 'thinned-binomial']).optional(),
+  bet: z.number().min(0).optional(),
+  eValue: z.number().min(0).optional(),
+  debits: count.optional(),
+  marked: count.optional(),
 });
 
 /**
@@ -242,7 +246,8 @@ export const artefactV2Schema = z.object({
     relativeQuality: z.number().gt(0).max(1.5),
     confidence: z.number().gt(0).lt(1),
     bound: z.literal('learn-then-test'),
-    statistic: z.literal('thinned-binomial'),
+    /** `thinned-binomial`: artefacts made before the bet was added, valid as they were tested. */
+    statistic: z.enum(['bet-or-thinned-binomial', 'thinned-binomial']),
     sequence: z.literal('fixed-sequence'),
     seed: z.number().int(),
   }),

@@ -11,7 +11,7 @@
  *      predictions;
  *   2. the candidates (a fixed ladder's policies, or every cheapest-first subset of the candidate
  *      models up to `maxRungs` rungs), ordered on the fit part and tested on the test part with
- *      the exact test, fixed-sequence (select.ts, guarantee.ts);
+ *      a finite-sample test (a bet or the thinned binomial), fixed-sequence (select.ts, guarantee.ts);
  *   3. the artefact: the chosen ladder, its maps, thresholds and skips, the classifier, the chosen
  *      point with its test-part figures and p-value, the curve, the recommendation (which may be
  *      "don't route"), the candidates considered and the split sizes.
@@ -29,7 +29,7 @@ import {
   CONFIDENCE_KIND_SOURCES,
   type Recommendation,
 } from './artefact';
-import { GUARANTEE_PROCEDURE, GUARANTEE_SEQUENCE, GUARANTEE_STATISTIC } from './guarantee';
+import { GUARANTEE_PROCEDURE, GUARANTEE_SEQUENCE, GUARANTEE_STATISTIC, kellyBet } from './guarantee';
 import { type MapSelection, selectCalibrationMap } from './maps';
 import { type ChosenPolicy, ladderSubsets, type ModelRung, type SelectResult, selectPolicy } from './select';
 import type { RecordedOutcome, RungPolicy } from './simulate';
@@ -124,9 +124,14 @@ export function splitRows(n: number, fitShare: number, seed: number): { fit: num
 
 const pct = (x: number, d = 1) => (Number.isFinite(x) ? `${(x * 100).toFixed(d)}%` : '-');
 
-/** About how many both-right rows a test with no losses and no wins needs: log(1/delta) / -log(tau). */
-export function rowsNeeded(target: number, delta: number): number {
-  return target >= 1 ? Infinity : Math.ceil(Math.log(1 / delta) / -Math.log(target));
+/**
+ * About how many both-right rows a test with no losses and no wins needs, staking `bet`:
+ * log(1/delta) / log(1 + bet (1 - tau)).
+ */
+export function rowsNeeded(target: number, delta: number, bet: number): number {
+  return target >= 1 || !(bet > 0)
+    ? Infinity
+    : Math.ceil(Math.log(1 / delta) / Math.log1p(bet * (1 - target)));
 }
 
 /** The guarantee in words: exactly what is promised, and no more. */
@@ -140,9 +145,9 @@ export function guaranteeText(o: {
   return (
     `With probability at least ${pct(o.confidence, 0)} over the labelled sample, the deployed policy's ` +
     `accuracy is at least ${pct(o.target)} of ${o.reference}'s accuracy on traffic exchangeable with the ` +
-    `labelled rows (drawn independently from the same distribution). Exact (learn-then-test): the maps, ` +
+    `labelled rows (drawn independently from the same distribution). Finite-sample (learn-then-test): the maps, ` +
     `the classifier and the order of the candidates were fitted on ${o.fitRows} rows, and the candidates ` +
-    `tested in that order on the other ${o.testRows} with an exact binomial test. Nothing more: not per ` +
+    `tested in that order on the other ${o.testRows} with a finite-sample test (a bet or an exact thinned binomial, chosen per candidate on the fitted rows). Nothing more: not per ` +
     `request, per subject or per tenant, and not after the traffic or a model drifts.`
   );
 }
@@ -340,8 +345,9 @@ export function fitCascadeCalibration(rows: readonly LabelledRow[], opts: FitOpt
         losses: t.losses,
         wins: t.wins,
         bothRight: t.bothRight,
-        debits: t.debits,
-        marked: t.marked,
+        statistic: t.statistic,
+        ...(t.bet !== null ? { bet: t.bet, eValue: t.eValue! } : {}),
+        ...(t.debits !== null ? { debits: t.debits, marked: t.marked! } : {}),
       },
     },
     baseline: { ...point(selection.pointEstimate.all), ladder: names(selection.pointEstimate.ladder) },
@@ -389,7 +395,7 @@ function recommend(s: SelectResult, models: string[], target: number, confidence
   const c = s.chosen;
   if (!c) {
     const t = s.fallback.test;
-    const need = rowsNeeded(target, 1 - confidence);
+    const need = rowsNeeded(target, 1 - confidence, kellyBet(s.fallback.fitCounts, target));
     return {
       route: 'static',
       model: ref,

@@ -6,7 +6,8 @@
  *              candidate policy is replayed on it and the candidates are ORDERED: the cost/quality
  *              frontier of the fit part (for each cost, the best point estimate), dearest first;
  *   test part  rows nothing was fitted or ordered on: the candidates are tested in that order with
- *              the exact thinned-binomial test at level delta, stopping at the first that fails
+ *              a finite-sample test at level delta (the bet or the thinned binomial, whichever
+ *              the candidate's fit-part counts predict stronger), stopping at the first that fails
  *              (fixed-sequence testing). Every accepted policy keeps the target with probability
  *              >= 1 - delta (over the labelled sample); the cheapest accepted one is deployed.
  *
@@ -23,9 +24,12 @@
 import type { RungSkip } from '../rung-decision';
 import { PairedBootstrap, percentileInterval, quantileOf } from './bootstrap';
 import {
+  chooseStatistic,
+  countOutcomes,
   fixedSequenceTest,
+  heldOutTest,
+  type OutcomeCounts,
   qualityLowerBound,
-  qualityTest,
   type QualityTest,
   type SequenceStep,
   thinningUniforms,
@@ -64,7 +68,7 @@ export interface SelectInput {
   target: number;
   /** Error level delta of the guarantee (1 - confidence), e.g. 0.05. */
   delta: number;
-  /** Seed of the test's thinning uniforms and of the descriptive intervals. */
+  /** Seed of the thinned test's uniforms and of the descriptive intervals. */
   seed: number;
   /** Offer "always skip" on every rung but the last (a fixed ladder, whose sub-ladders are not listed). */
   alwaysSkip?: boolean;
@@ -75,10 +79,11 @@ export interface SelectInput {
   /** Resamples of the descriptive intervals of the chosen policy (default 1000). */
   resamples?: number;
   /**
-   * The test (default: the exact thinned-binomial p-value). A test fixture may swap in another
-   * to show what a broken guarantee looks like; production code never does.
+   * The test (default: the held-out test's p-value, guarantee.ts), given the test part's counts.
+   * A test fixture may swap in another to show what a broken guarantee looks like; production code
+   * never does.
    */
-  pValue?: (reference: Uint8Array, policy: Uint8Array, uniforms: Float64Array, target: number) => number;
+  pValue?: (test: OutcomeCounts, target: number) => number;
 }
 
 export interface PolicyChoice {
@@ -103,6 +108,8 @@ export interface Candidate extends PolicyChoice {
   fit: Figures;
   /** On the fit part: the quality estimate less one standard error (the order's key). */
   fitSafe: number;
+  /** On the fit part: losses, wins, both right (what the test's bet is taken from). */
+  fitCounts: OutcomeCounts;
 }
 
 export interface TestedCandidate extends Candidate {
@@ -177,7 +184,6 @@ export function selectPolicy(input: SelectInput): SelectResult {
   if (fit.length === 0 || test.length === 0)
     throw new Error('the fit and the test parts must both have rows');
   const maxConfigs = input.maxConfigsPerLadder ?? 20_000;
-  const pValueOf = input.pValue ?? ((L, P, u, t) => qualityTest(L, P, u, t).pValue);
 
   // Calibrated P(correct) per model per row, computed once.
   const calibrated: (number | null)[][] = rows.map((r) =>
@@ -290,6 +296,7 @@ export function selectPolicy(input: SelectInput): SelectResult {
   };
   const orderZ = 1;
 
+  const refOnFit = Uint8Array.from(fit, refCorrect);
   // 1. Every candidate, replayed on the fit part.
   const hasPredictions = (m: number) =>
     input.skippable?.has(m) === true && fit.some((i) => rows[i]!.predicted[m] !== null);
@@ -338,6 +345,7 @@ export function selectPolicy(input: SelectInput): SelectResult {
           ...choice,
           fit: figuresOf(rs, fit),
           fitSafe: safeQuality(rs, fit),
+          fitCounts: countOutcomes(refOnFit, rs.correct),
         });
       }
       let d = 0;
@@ -372,15 +380,22 @@ export function selectPolicy(input: SelectInput): SelectResult {
   const uniforms = thinningUniforms(test.length, input.seed);
   const refOnTest = Uint8Array.from(test, refCorrect);
   const testedBy = new Map<number, TestedCandidate>();
+  /** The held-out test of a policy whose fit-part counts are `fitCounts`, and its lower bound. */
+  const heldOut = (correct: Uint8Array, fitCounts: OutcomeCounts) => {
+    const statistic = chooseStatistic(fitCounts, test.length, target, delta);
+    const q = heldOutTest(refOnTest, correct, uniforms, fitCounts, target, statistic);
+    return {
+      ...q,
+      pValue: input.pValue ? input.pValue(q, target) : q.pValue,
+      lowerBound: qualityLowerBound(
+        (t) => heldOutTest(refOnTest, correct, uniforms, fitCounts, t, q.statistic).pValue,
+        1 - delta,
+      ),
+    };
+  };
   const testOf = (c: Candidate): TestedCandidate['test'] => {
     const rs = perRow(c.ladder, c, test);
-    const q = qualityTest(refOnTest, rs.correct, uniforms, target);
-    return {
-      ...figuresOf(rs, test),
-      ...q,
-      pValue: pValueOf(refOnTest, rs.correct, uniforms, target),
-      lowerBound: qualityLowerBound(refOnTest, rs.correct, uniforms, 1 - delta),
-    };
+    return { ...figuresOf(rs, test), ...heldOut(rs.correct, c.fitCounts) };
   };
   const steps = fixedSequenceTest(
     sequence,
@@ -447,6 +462,7 @@ export function selectPolicy(input: SelectInput): SelectResult {
       skips: [null],
       fit: figuresOf(perRow([R], { thresholds: [null], skips: [null] }, fit), fit),
       fitSafe: 1,
+      fitCounts: countOutcomes(refOnFit, refOnFit),
     } satisfies Candidate);
   const fallback = describe(fallbackCandidate, false);
   const frontierTest = frontierIdx.map((k) => testOf(candidates[k]!));
@@ -455,13 +471,13 @@ export function selectPolicy(input: SelectInput): SelectResult {
   const none: PolicyChoice = { thresholds: [null], skips: [null] };
   const alone = models.map((_, m) => {
     const rsTest = perRow([m], none, test);
+    const rsFit = perRow([m], none, fit);
     return {
       model: m,
-      fit: figuresOf(perRow([m], none, fit), fit),
+      fit: figuresOf(rsFit, fit),
       test: {
         ...figuresOf(rsTest, test),
-        ...qualityTest(refOnTest, rsTest.correct, uniforms, target),
-        lowerBound: qualityLowerBound(refOnTest, rsTest.correct, uniforms, 1 - delta),
+        ...heldOut(rsTest.correct, countOutcomes(refOnFit, rsFit.correct)),
       },
     };
   });
@@ -470,7 +486,13 @@ export function selectPolicy(input: SelectInput): SelectResult {
   // with its figures on every row.
   const pe =
     byCost.map((k) => candidates[k]!).find((c) => c.fit.relativeQuality >= target) ??
-    ({ ladder: [R], ...none, fit: alone[R]!.fit, fitSafe: 1 } satisfies Candidate);
+    ({
+      ladder: [R],
+      ...none,
+      fit: alone[R]!.fit,
+      fitSafe: 1,
+      fitCounts: countOutcomes(refOnFit, refOnFit),
+    } satisfies Candidate);
   const pointEstimate = { ...pe, all: figuresOf(perRow(pe.ladder, pe, allRows), allRows) };
 
   return {
