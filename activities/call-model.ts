@@ -19,7 +19,7 @@ import type {
   ToolSpec,
 } from '../src/providers/types';
 import { ProviderError } from '../src/providers/types';
-import { liveChannels, type LiveChannels, type LiveSink } from '../src/providers/live-channel';
+import { liveChannels, type LiveChannels, type LiveSink } from './live-channel';
 import type { Pricing } from '../src/providers/cost';
 import type { CallPurpose, DecisionRecord } from '../src/router/trace';
 import type { CheckOutput } from './check';
@@ -86,7 +86,7 @@ export interface ModelActivityDeps {
   pricing?: (modelId: string) => Pricing | undefined;
   /**
    * Where a gateway of this process waits for the answers it may stream live (issue #17); the
-   * process's own channel by default (src/providers/live-channel.ts).
+   * process's own channel by default (activities/live-channel.ts).
    */
   live?: LiveChannels;
 }

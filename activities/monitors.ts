@@ -13,6 +13,7 @@ import type { Ledger } from '../src/ledger/types';
 import { buildReport } from '../src/monitors/build-report';
 import { evaluationWindows } from '../src/monitors/windows';
 import { alertTransitions, type AlertTransition } from '../src/monitors/transitions';
+import { storedReport } from '../src/monitors/types';
 import { postWebhook, webhookPayload } from '../src/monitors/webhook';
 import type { CalibrationArtefact } from '../src/router/calibration/artefact';
 
@@ -58,7 +59,8 @@ export function createMonitorActivities(deps: MonitorActivityDeps) {
     // row already stored) computes the same transitions as the first attempt did.
     const previous = await deps.ledger.latestEvaluation({ before: input.at, excludeId: input.evaluationId });
     await deps.ledger.saveEvaluation({ id: input.evaluationId, at: input.at, report });
-    const transitions = alertTransitions(previous?.report.alerts ?? [], report.alerts);
+    const previousAlerts = (previous && storedReport(previous.report).alerts) ?? [];
+    const transitions = alertTransitions(previousAlerts, report.alerts);
     for (const t of transitions) {
       const fields = {
         monitor: t.alert.monitor,

@@ -23,7 +23,7 @@ export {
 export { createCascadeMetrics, type CascadeMetrics } from './telemetry/metrics';
 export { AesGcmPayloadCodec, codecFromEnv, codecDataConverter, startCodecServer } from './codec';
 export { buildReport, type ReportOptions } from './monitors/build-report';
-export type { Report, Alert, MonitorName } from './monitors/types';
+export { storedReport, type Report, type Alert, type MonitorName } from './monitors/types';
 export { renderReportHtml } from './report/html';
 export { renderReportTable } from './report/table';
 export {

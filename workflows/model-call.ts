@@ -24,7 +24,7 @@ import type { ChatMessage, ModelCallResult } from '../src/providers/types';
 import type { CascadeRequestInput } from '../src/router/cascade-input';
 import { backoffMs } from '../src/router/backoff';
 import { approxTokensIn, estimatedInputCostUsd } from '../src/router/usage-estimate';
-import { noCallFailure } from '../src/router/no-call-failure';
+import { noCallFailure } from '../src/providers/no-call-failure';
 import type { ModelSnapshot } from '../src/router/policy';
 import type {
   AttemptRecord,

@@ -15,9 +15,9 @@ import {
   artefactContent,
   artefactSchema,
   type CalibrationArtefact,
-  canonicalJson,
   classifierContent,
 } from '../router/calibration/artefact';
+import { canonicalJson } from '../router/canonical-json';
 import { compileClassifier } from '../router/classifier';
 import type { ClassifierLookup, LoadedClassifier } from '../router/decide';
 

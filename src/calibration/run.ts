@@ -6,9 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { referenceBins } from '../monitors/stats';
 import type { ChatMessage } from '../providers/types';
 import type { CalibrationArtefactV2, FeatureSnapshot } from '../router/calibration/artefact';
+import { referenceBins } from '../router/calibration/feature-bins';
 import { fitCascadeCalibration } from '../router/calibration/fit';
 import { decide } from '../router/decide';
 import { stampVersions, writeArtefact } from './artefact-file';
@@ -87,7 +87,7 @@ export function recordedFeatures(task: string, messages: ChatMessage[]): Record<
 
 /**
  * The training rows' recorded features, binned per feature as drift_input's PSI bins a reference
- * (stats.referenceBins): what a task's traffic is compared with. Bins, not values: a few hundred
+ * (src/router/calibration/feature-bins.ts, referenceBins): what a task's traffic is compared with. Bins, not values: a few hundred
  * bytes per feature whatever the number of rows.
  */
 export function featureSnapshot(rows: readonly { task: string; messages: ChatMessage[] }[]): FeatureSnapshot {

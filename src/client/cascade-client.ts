@@ -23,7 +23,7 @@ import type { LoadedConfig } from '../config/load';
 import { openLedger } from '../ledger/open';
 import { checkSpendCap, spendCapMessage } from '../ledger/spend-cap';
 import type { FeedbackInput, FeedbackRow, Ledger } from '../ledger/types';
-import { CASCADE_TASK_QUEUE, type CascadeInput } from '../router/cascade-input';
+import { CASCADE_TASK_QUEUE, CASCADE_WORKFLOW_TYPE, type CascadeInput } from '../router/cascade-input';
 import type { Trace } from '../router/trace';
 import { defaultSearchAttributes } from '../../workflows/search-attributes';
 import type { cascadeWorkflow } from '../../workflows/cascade';
@@ -260,7 +260,7 @@ export class CascadeClient {
     const { request, policy } = input;
     const workflowId = opts.workflowId ?? request.id;
     try {
-      const handle = await this.client.workflow.start<typeof cascadeWorkflow>('cascadeWorkflow', {
+      const handle = await this.client.workflow.start<typeof cascadeWorkflow>(CASCADE_WORKFLOW_TYPE, {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],

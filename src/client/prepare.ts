@@ -9,14 +9,30 @@ import { promptHash } from '../ledger/prompt-hash';
 import { compileJsonSchema, InvalidJsonSchemaError } from '../router/json-schema';
 import type { ControlState } from '../router/control';
 import { buildPolicySnapshot } from '../router/policy';
-import { unhonourableParam } from '../providers/capabilities';
-import { parseRequest, RequestError } from './request';
+import { unhonourableParam } from '../router/param-support';
+import { type NormalizedRequest, parseRequest, RequestError } from './request';
 
 export interface PrepareOptions {
   /** Task queue of shadow children (tests run their own); default `cascade-shadow`. */
   shadowTaskQueue?: string;
   /** The control plane's state: its override of the request's task wins over the config file. */
   control?: ControlState;
+}
+
+/**
+ * The request's own response schema, if it has one, must compile: refused with a RequestError on
+ * `responseSchema` before any workflow starts (here, and for each pair of a profile).
+ */
+export function checkResponseSchema(request: Pick<NormalizedRequest, 'id' | 'responseSchema'>): void {
+  if (!request.responseSchema) return;
+  try {
+    compileJsonSchema(request.responseSchema);
+  } catch (err) {
+    if (!(err instanceof InvalidJsonSchemaError)) throw err;
+    throw new RequestError(request.id, [
+      { path: 'responseSchema', message: `invalid JSON Schema: ${err.message}` },
+    ]);
+  }
 }
 
 export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: PrepareOptions = {}): CascadeInput {
@@ -60,17 +76,8 @@ export function prepareCascade(raw: unknown, loaded: LoadedConfig, opts: Prepare
       ? { control: { task: opts.control.tasks[task]!, version: opts.control.version } }
       : {}),
   });
-  if (request.responseSchema) {
-    try {
-      compileJsonSchema(request.responseSchema);
-    } catch (err) {
-      if (!(err instanceof InvalidJsonSchemaError)) throw err;
-      throw new RequestError(request.id, [
-        { path: 'responseSchema', message: `invalid JSON Schema: ${err.message}` },
-      ]);
-    }
-    policy.responseSchema = request.responseSchema;
-  }
+  checkResponseSchema(request);
+  if (request.responseSchema) policy.responseSchema = request.responseSchema;
   // A parameter some rung that may answer cannot honour is refused, not dropped by that rung.
   const refused = unhonourableParam(request, policy, config.models);
   if (refused) throw new RequestError(request.id, [refused]);

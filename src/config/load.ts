@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { loadTaskCalibrations } from '../calibration/artefact-file';
 import type { CalibrationArtefact } from '../router/calibration/artefact';
+import { canonicalJson } from '../router/canonical-json';
 import { ConfigError, formatPath } from './errors';
 import { configSchema, type CascadeConfig } from './schema';
 import { crossFieldIssues } from './validate';
@@ -100,16 +101,4 @@ export function configVersion(
   // Without artefacts the version is what it always was: a hash of the config alone.
   const content = Object.keys(versions).length > 0 ? { config, calibrations: versions } : config;
   return 'cfg-' + createHash('sha256').update(canonicalJson(content)).digest('hex').slice(0, 12);
-}
-
-/** JSON with object keys sorted, so the same config always hashes the same. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }

@@ -27,7 +27,7 @@ import {
   requestKey,
   scopedRequestId,
 } from './idempotency';
-import { liveChannels, type LiveSubscription } from '../providers/live-channel';
+import { liveChannels, type LiveSubscription } from '../../activities/live-channel';
 import type { CascadeInput } from '../router/cascade-input';
 import { escalatedBefore, mayStreamLive } from '../router/live-stream';
 import { LiveStream, streamCompletion } from './streaming';
@@ -51,7 +51,7 @@ const PARAM_OF: Record<string, string> = {
   maxTokens: 'max_tokens',
   temperature: 'temperature',
   id: 'Idempotency-Key',
-  // The caller's parameters, refused when a rung cannot honour them (src/providers/capabilities.ts).
+  // The caller's parameters, refused when a rung cannot honour them (src/router/param-support.ts).
   stop: 'stop',
   seed: 'seed',
   topP: 'top_p',

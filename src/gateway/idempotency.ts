@@ -10,6 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
+import { canonicalJson } from '../router/canonical-json';
 import { badRequest, GatewayError } from './errors';
 
 export const MEMO_BODY_HASH = 'cascadeGatewayBodySha256';
@@ -17,18 +18,6 @@ export const MEMO_TOKEN_ID = 'cascadeGatewayTokenId';
 
 /** Fields that change delivery, not the answer: a streamed retry of a plain request joins it. */
 const DELIVERY_FIELDS = new Set(['stream', 'stream_options']);
-
-/** JSON with object keys sorted at every level (arrays keep their order). */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 export function bodyHash(body: Record<string, unknown>): string {
   const kept = Object.fromEntries(Object.entries(body).filter(([k]) => !DELIVERY_FIELDS.has(k)));

@@ -7,7 +7,7 @@
  * a cascade rung without a check; never with a schema, tools or the caller's logprobs:
  * src/router/live-stream.ts, the one rule the activity and the gateway share) and the model call
  * runs in this process (the gateway with its worker, `cascade dev`), the call streams from the
- * provider and its text reaches the caller as the model produces it (src/providers/live-channel.ts):
+ * provider and its text reaches the caller as the model produces it (activities/live-channel.ts):
  * the 200 and the headers known before the trace (request id, trace URL, route, the model that
  * answers, whether it escalated when the policy tells) go out with the first piece, then a role
  * delta and the provider's content deltas. The end waits for the workflow, still the source of
@@ -31,7 +31,7 @@
  * them across chunks). Errors before the stream starts are ordinary JSON error responses.
  */
 import type { FastifyReply } from 'fastify';
-import type { LiveCall, LiveListener } from '../providers/live-channel';
+import type { LiveCall, LiveListener } from '../../activities/live-channel';
 import type { GatewayError } from './errors';
 import type { ChatCompletion } from './translate';
 

@@ -11,7 +11,7 @@
  * or unfinished, with an estimate (input tokens counted locally; output unknown, counted as 0).
  * The re-execution reports it to the workflow, which records it as a `lost` attempt.
  */
-import type { Sql } from './sql-ledger';
+import type { Sql } from './sql';
 
 export interface CallKey {
   workflowId: string;

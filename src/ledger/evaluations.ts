@@ -4,14 +4,25 @@
  * `cascade report --latest`. SqlLedger delegates here; kept apart because it is the monitors'
  * table, not the request ledger's.
  */
-import type { Report } from '../monitors/types';
-import type { Sql } from './sql-ledger';
+import type { Sql } from './sql';
+
+/**
+ * An evaluation's report as the ledger sees it: a JSON value (the monitors' `Report`,
+ * src/monitors/types.ts) of which it reads only what has its own columns, the window and the
+ * number of alerts. It stores the whole value and hands it back as it was written; the monitors,
+ * who wrote it, read it back as theirs (`storedReport`, src/monitors/types.ts). The ledger sits
+ * below the monitors and does not import them.
+ */
+export interface EvaluationReport {
+  window: { from: number; to: number };
+  alerts: readonly unknown[];
+}
 
 export interface StoredEvaluation {
   id: string;
   /** End of the evaluated window, epoch ms. */
   at: number;
-  report: Report;
+  report: EvaluationReport;
   recordedAt: number;
 }
 
@@ -24,7 +35,7 @@ export interface EvaluationQuery {
 
 export async function saveEvaluation(
   sql: Sql,
-  e: { id: string; at: number; report: Report },
+  e: { id: string; at: number; report: EvaluationReport },
   now = Date.now(),
 ): Promise<{ inserted: boolean }> {
   const changed = await sql.run(
@@ -61,6 +72,6 @@ export async function latestEvaluation(sql: Sql, q: EvaluationQuery = {}): Promi
   );
   if (!row) return null;
   // JSONB comes back parsed from PostgreSQL, TEXT from SQLite.
-  const report = (typeof row.report === 'string' ? JSON.parse(row.report) : row.report) as Report;
+  const report = (typeof row.report === 'string' ? JSON.parse(row.report) : row.report) as EvaluationReport;
   return { id: String(row.id), at: Number(row.at), report, recordedAt: Number(row.recorded_at) };
 }

@@ -7,7 +7,8 @@
  */
 import { Pool, type PoolClient, type PoolConfig } from 'pg';
 import { MIGRATIONS_TABLE, PG_MIGRATION_LOCK, pendingMigrations } from './migrations';
-import { SqlLedger, type Sql } from './sql-ledger';
+import type { Sql } from './sql';
+import { SqlLedger } from './sql-ledger';
 import { redactUrl } from './types';
 
 /** `?` placeholders to `$1, $2, ...` (the ledger's SQL has no `?` inside literals). */

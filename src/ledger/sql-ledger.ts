@@ -1,6 +1,6 @@
 /**
  * The ledger's logic, written once for both databases against a small async query interface
- * (`Sql`: `?` placeholders; the PostgreSQL driver numbers them). sqlite.ts and postgres.ts
+ * (`Sql`, sql.ts: `?` placeholders; the PostgreSQL driver numbers them). sqlite.ts and postgres.ts
  * supply transactions, locks and the migration runner.
  */
 import type {
@@ -19,7 +19,13 @@ import type {
   TimeRange,
 } from './types';
 import { UnknownRequestError } from './types';
-import { latestEvaluation, saveEvaluation, type EvaluationQuery, type StoredEvaluation } from './evaluations';
+import {
+  latestEvaluation,
+  saveEvaluation,
+  type EvaluationQuery,
+  type EvaluationReport,
+  type StoredEvaluation,
+} from './evaluations';
 import {
   beginCall,
   endCall,
@@ -29,13 +35,7 @@ import {
   type CallUsage,
   type EarlierExecution,
 } from './call-journal';
-import type { Report } from '../monitors/types';
-
-export interface Sql {
-  all<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
-  /** Runs a statement; resolves to the number of rows it changed. */
-  run(sql: string, params?: unknown[]): Promise<number>;
-}
+import type { Sql } from './sql';
 
 type Row = Record<string, unknown>;
 
@@ -383,7 +383,7 @@ export abstract class SqlLedger implements Ledger {
   // Monitor evaluations: their own table and module (evaluations.ts); the ledger hands them its connection.
 
   saveEvaluation(
-    e: { id: string; at: number; report: Report },
+    e: { id: string; at: number; report: EvaluationReport },
     now?: number,
   ): Promise<{ inserted: boolean }> {
     return saveEvaluation(this.sql, e, now);

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS_TABLE, pendingMigrations } from './migrations';
-import { SqlLedger, type Sql } from './sql-ledger';
+import type { Sql } from './sql';
+import { SqlLedger } from './sql-ledger';
 
 export interface SqliteLedgerOptions {
   /** How long a statement waits for another process's lock (default 10 s). */

@@ -7,9 +7,8 @@
  * sha256), no answer, no provider message, no key.
  */
 import type { CallPurpose, EscalationRecord, ShadowAgreement } from '../router/trace';
-import type { EvaluationQuery, StoredEvaluation } from './evaluations';
+import type { EvaluationQuery, EvaluationReport, StoredEvaluation } from './evaluations';
 import type { CallKey, CallStart, CallUsage, EarlierExecution } from './call-journal';
-import type { Report } from '../monitors/types';
 
 /** What one request's row and attempt rows are built from (src/ledger/outcome.ts). */
 export interface OutcomeRecord {
@@ -237,7 +236,10 @@ export interface Ledger {
    */
   listRetriesOf(range?: TimeRange): Promise<RequestRow[]>;
   /** Stores a monitor evaluation (src/ledger/evaluations.ts); a second save of the same id writes nothing. */
-  saveEvaluation(e: { id: string; at: number; report: Report }, now?: number): Promise<{ inserted: boolean }>;
+  saveEvaluation(
+    e: { id: string; at: number; report: EvaluationReport },
+    now?: number,
+  ): Promise<{ inserted: boolean }>;
   /** The latest stored evaluation matching the query, or null. */
   latestEvaluation(q?: EvaluationQuery): Promise<StoredEvaluation | null>;
   /** The call journal (src/ledger/call-journal.ts): an execution of a model call begins. */

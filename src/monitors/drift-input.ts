@@ -18,8 +18,9 @@
 import type { MonitorsConfig } from '../config/monitors-schema';
 import type { RequestRow } from '../ledger/types';
 import type { CalibrationArtefact } from '../router/calibration/artefact';
+import type { ReferenceBins } from '../router/calibration/feature-bins';
 import { fmt, pct, type WindowView } from './report-data';
-import { psi, psiAgainst, type PsiResult, type ReferenceBins } from './stats';
+import { psi, psiAgainst, type PsiResult } from './stats';
 import type { Alert, FeatureDrift } from './types';
 
 const RECOMMENDATION =

@@ -6,6 +6,7 @@
  * Rates and fractions are 0..1; money is USD; times are epoch milliseconds. A statistic that
  * cannot be computed (no rows, no feedback, no savings to divide by) is null, never 0.
  */
+import type { EvaluationReport } from '../ledger/evaluations';
 
 export const REPORT_VERSION = 1;
 
@@ -215,4 +216,13 @@ export interface Report {
   drift: { features: FeatureDrift[]; outcomes: OutcomeDrift[] };
   series: SeriesPoint[];
   alerts: Alert[];
+}
+
+/**
+ * The report of a stored evaluation. The ledger (src/ledger/evaluations.ts) keeps it as JSON and
+ * types only the fields it reads itself; what it hands back is what the scheduled evaluation
+ * stored, a Report (the one place that says so).
+ */
+export function storedReport(report: EvaluationReport): Report {
+  return report as Report;
 }

@@ -10,10 +10,10 @@
 import { createHash } from 'node:crypto';
 import type { LoadedConfig } from '../config/load';
 import { limitsSchema } from '../config/schema';
-import { parseRequest, RequestError } from '../client/request';
+import { checkResponseSchema } from '../client/prepare';
+import { parseRequest } from '../client/request';
 import { promptHash } from '../ledger/prompt-hash';
-import { compileJsonSchema, InvalidJsonSchemaError } from '../router/json-schema';
-import { modelTaskQueue, type PolicySnapshot } from '../router/policy';
+import { modelSnapshot, type PolicySnapshot } from '../router/policy';
 import type { CascadeInput } from '../router/cascade-input';
 
 /** Workflow ids: printable ASCII without spaces, at most 200 characters (src/client/request.ts). */
@@ -70,21 +70,11 @@ export function profileInput(
 ): { input: CascadeInput; workflowId: string } {
   const request = parseRequest(raw);
   const { config, version } = loaded;
-  const model = config.models[modelId];
-  if (!model) throw new Error(`unknown model "${modelId}"`);
+  if (!config.models[modelId]) throw new Error(`unknown model "${modelId}"`);
   const task = request.task ?? opts.task ?? config.defaultTask ?? 'default';
   const taskConfig = Object.hasOwn(config.tasks, task) ? config.tasks[task] : undefined;
   const responseSchema = request.responseSchema ?? taskConfig?.responseSchema ?? null;
-  if (request.responseSchema) {
-    try {
-      compileJsonSchema(request.responseSchema);
-    } catch (err) {
-      if (!(err instanceof InvalidJsonSchemaError)) throw err;
-      throw new RequestError(request.id, [
-        { path: 'responseSchema', message: `invalid JSON Schema: ${err.message}` },
-      ]);
-    }
-  }
+  checkResponseSchema(request);
   const workflowId = profileWorkflowId(opts.profileId, request.id, modelId);
   const policy: PolicySnapshot = {
     task,
@@ -93,12 +83,7 @@ export function profileInput(
     calibrationVersion: 'none',
     rungs: [
       {
-        model: modelId,
-        taskQueue: modelTaskQueue(modelId),
-        pricing: { ...model.pricing },
-        timeoutMs: model.timeoutMs,
-        concurrency: model.concurrency,
-        expectedLatencyMs: model.expectedLatencyMs,
+        ...modelSnapshot(config, modelId, task),
         threshold: null,
         confidence: null,
         calibration: { kind: 'identity' },

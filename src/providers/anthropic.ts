@@ -125,7 +125,7 @@ export class AnthropicProvider implements ModelProvider {
       ...(request.temperature !== undefined && { temperature: request.temperature }),
       ...(format && { output_config: { format } }),
       // The caller's parameters the Messages API has (the rest are refused before a request
-      // starts: src/providers/capabilities.ts).
+      // starts: src/router/param-support.ts).
       ...(request.params?.stop !== undefined && { stop_sequences: request.params.stop }),
       ...(request.params?.topP !== undefined && { top_p: request.params.topP }),
       ...(request.params?.user !== undefined && { metadata: { user_id: request.params.user } }),

@@ -13,7 +13,7 @@
  * Circuit state is per worker process (each worker learns from its own calls; nothing is shared
  * across workers and a restart starts every circuit closed).
  */
-import { noCallFailure } from '../router/no-call-failure';
+import { noCallFailure } from './no-call-failure';
 import { type CircuitLogger, CircuitBreaker, type CircuitSettings, type CircuitSnapshot } from './circuit';
 import {
   type ModelCallRequest,

@@ -8,7 +8,7 @@
  * gets a circuit. Circuit state lives in the returned object, so it is per worker process: the
  * worker builds one provider per model and keeps it (src/worker.ts).
  */
-import { noCallFailure } from '../router/no-call-failure';
+import { noCallFailure } from './no-call-failure';
 import { type CascadeConfig, type ModelConfig } from '../config/schema';
 import { providerKey } from '../env';
 import { AnthropicProvider } from './anthropic';

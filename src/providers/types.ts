@@ -121,7 +121,7 @@ export interface ModelCallRequest {
   headers?: Record<string, string>;
   /**
    * Stream the call and hand each piece of the answer's text here as it arrives (a live stream
-   * to the caller, src/providers/live-channel.ts). The result is the same as without it. A
+   * to the caller, activities/live-channel.ts). The result is the same as without it. A
    * provider that cannot stream ignores it and answers whole.
    */
   onDelta?: (text: string) => void;

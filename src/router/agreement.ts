@@ -12,8 +12,8 @@ export function normalizeAnswer(text: string): string {
     .replace(/[\s.!?;:,]+$/, '');
 }
 
-/** JSON text -> a canonical string (sorted keys), or null when the text is not JSON. */
-function canonicalJson(text: string): string | null {
+/** JSON text parsed and written again with its object keys sorted, or null when the text is not JSON. */
+function sortedJsonText(text: string): string | null {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -36,8 +36,8 @@ function canonicalJson(text: string): string | null {
 export function agreement(routed: string, served: string, hasSchema: boolean): ShadowAgreement {
   let schemaEqual: boolean | null = null;
   if (hasSchema) {
-    const a = canonicalJson(routed);
-    const b = canonicalJson(served);
+    const a = sortedJsonText(routed);
+    const b = sortedJsonText(served);
     schemaEqual = a !== null && a === b;
   }
   return {

@@ -12,7 +12,6 @@
  * when a head is built, so the model that is evaluated is exactly the one that is serialised.
  */
 import {
-  DEFAULT_HASHING,
   type HashingOptions,
   type PromptFeatures,
   STRUCTURAL_FEATURE_NAMES,
@@ -287,5 +286,3 @@ export function predictWithClassifier(
   }
   return { rungs, taskType };
 }
-
-export const DEFAULT_CLASSIFIER_HASHING = DEFAULT_HASHING;

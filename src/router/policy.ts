@@ -140,7 +140,8 @@ export interface SnapshotOptions {
   control?: { task: TaskControl; version: number };
 }
 
-function modelSnapshot(config: CascadeConfig, modelId: string, taskId: string): ModelSnapshot {
+/** What a rung carries of its model: queue, prices, timeout, concurrency, expected latency. */
+export function modelSnapshot(config: CascadeConfig, modelId: string, taskId: string): ModelSnapshot {
   const model = config.models[modelId];
   // validate.ts guarantees every referenced model exists; this guards hand-built configs.
   if (!model) throw new Error(`task "${taskId}" names unknown model "${modelId}"`);

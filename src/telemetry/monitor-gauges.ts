@@ -13,7 +13,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { StoredEvaluation } from '../ledger/evaluations';
-import type { Report } from '../monitors/types';
+import { type Report, storedReport } from '../monitors/types';
 
 export interface MonitorGaugesOptions {
   /** The latest stored evaluation, or null before the first. */
@@ -33,7 +33,7 @@ export function registerMonitorGauges(registry: Registry, opts: MonitorGaugesOpt
       const done = opts.latest().then(
         (e) => {
           for (const gauge of Object.values(gauges)) gauge.reset();
-          if (e) fill(e.report, e.at);
+          if (e) fill(storedReport(e.report), e.at);
           up.set(1);
         },
         () => {

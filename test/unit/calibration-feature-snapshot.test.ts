@@ -20,7 +20,8 @@ import {
 } from '../../src/calibration/run';
 import { outcomeFromTrace } from '../../src/ledger/outcome';
 import { psi, psiAgainst } from '../../src/monitors/stats';
-import { artefactContent, canonicalJson } from '../../src/router/calibration/artefact';
+import { artefactContent } from '../../src/router/calibration/artefact';
+import { canonicalJson } from '../../src/router/canonical-json';
 import { ruleComplexity, STRUCTURAL_FEATURE_NAMES, structuralFeatures } from '../../src/router/features';
 import { fakeMeta, fakeTrace } from '../helpers/fake-trace';
 import { shippedData } from '../helpers/data';

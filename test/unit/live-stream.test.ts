@@ -1,12 +1,12 @@
 /**
  * Live streaming's rule and channel (issue #17), without I/O: which rung's answer may stream as
  * the model produces it (src/router/live-stream.ts, the one rule the activity and the gateway
- * share), and the in-process channel's states (src/providers/live-channel.ts): one subscriber per
+ * share), and the in-process channel's states (activities/live-channel.ts): one subscriber per
  * workflow, a sink only for a rung nothing can overrule and for the request the subscriber sent,
  * a retry may stream only while nothing has reached the caller.
  */
 import { describe, expect, it } from 'vitest';
-import { LiveChannels, type LiveCall, type LiveListener } from '../../src/providers/live-channel';
+import { LiveChannels, type LiveCall, type LiveListener } from '../../activities/live-channel';
 import {
   escalatedBefore,
   liveStreamBlocker,

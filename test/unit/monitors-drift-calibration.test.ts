@@ -16,9 +16,10 @@ import { recordedFeatures, runCalibration } from '../../src/calibration/run';
 import type { RequestRow } from '../../src/ledger/types';
 import { computeReport } from '../../src/monitors/compute-report';
 import type { WindowData } from '../../src/monitors/report-data';
-import { psi, psiAgainst, referenceBins, type ReferenceBins } from '../../src/monitors/stats';
+import { psi, psiAgainst } from '../../src/monitors/stats';
 import type { Report } from '../../src/monitors/types';
 import { type CalibrationArtefact, referenceBinsSchema } from '../../src/router/calibration/artefact';
+import { referenceBins, type ReferenceBins } from '../../src/router/calibration/feature-bins';
 import { shippedData } from '../helpers/data';
 import { config, REFERENCE, requestRow, rng, WINDOW } from './monitors-fixtures';
 

@@ -1,6 +1,6 @@
 /**
  * The library request's chat-completions parameters and tools (src/client/request.ts), and the
- * refusal of a parameter some rung that may answer cannot honour (src/providers/capabilities.ts).
+ * refusal of a parameter some rung that may answer cannot honour (src/router/param-support.ts).
  */
 import { describe, expect, it } from 'vitest';
 import { prepareCascade } from '../../src/client/prepare';

@@ -23,7 +23,7 @@ import { parseApiTokens } from '../../src/gateway/auth';
 import { startGatewayOnWorkers } from '../../src/gateway/on-worker';
 import type { RunningGateway } from '../../src/gateway/server';
 import type { Ledger, RequestRow } from '../../src/ledger/types';
-import { liveChannels } from '../../src/providers/live-channel';
+import { liveChannels } from '../../activities/live-channel';
 import type { StreamGateInfo } from '../../src/recorded/stream';
 import type { CalibrationArtefact } from '../../src/router/calibration/artefact';
 import type { Trace } from '../../src/router/trace';

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { monitorsSchema } from '../../src/config/monitors-schema';
 import type { Ledger } from '../../src/ledger/types';
 import { buildReport } from '../../src/monitors/build-report';
-import type { Report } from '../../src/monitors/types';
+import { type Report, storedReport } from '../../src/monitors/types';
 import { shuffledIndices } from '../../src/router/random';
 import type { Trace } from '../../src/router/trace';
 import { ensureMonitorSchedule } from '../../src/temporal/monitor-schedule';
@@ -384,7 +384,7 @@ describe('escalation rate, net savings and the scheduled evaluation', () => {
       expect(parseSamples(text, 'cascade_monitor_alert')).toHaveLength(result.firing);
       expect(parseSamples(text, 'cascade_monitor_up')[0]?.value).toBe(1);
       const net = parseSamples(text, 'cascade_monitor_usd').find((s) => s.labels.layer === 'net_savings');
-      expect(net?.value).toBeCloseTo(stored!.report.costs.netSavingsUsd, 9);
+      expect(net?.value).toBeCloseTo(storedReport(stored!.report).costs.netSavingsUsd, 9);
     } finally {
       await handle.delete();
     }

@@ -12,7 +12,7 @@ import { openLedger } from '../../ledger/open';
 import type { Ledger } from '../../ledger/types';
 import type { CascadeConfig } from '../../config/schema';
 import { buildReport } from '../../monitors/build-report';
-import type { Report, Window } from '../../monitors/types';
+import { type Report, storedReport, type Window } from '../../monitors/types';
 import { evaluationWindows } from '../../monitors/windows';
 import type { CalibrationArtefact } from '../../router/calibration/artefact';
 import { renderReportHtml } from '../../report/html';
@@ -63,7 +63,7 @@ export async function runReport(opts: ReportCliOptions, deps: ReportDeps): Promi
         EXIT.usage,
       );
     }
-    report = stored.report;
+    report = storedReport(stored.report);
   } else {
     const { window, reference } = windowsOf(opts, deps.config, now);
     const monitors = { ...deps.config.monitors };

@@ -94,13 +94,3 @@ export function linearTicks(
 ): { x: number; label: string }[] {
   return scale.ticks(count).map((v) => ({ x: scale(v), label: format(v) }));
 }
-
-/** About `count` tick positions over `n` evenly spaced buckets (indices), first and last kept apart. */
-export function indexTicks(n: number, count = 6): number[] {
-  if (n <= 0) return [];
-  if (n <= count) return Array.from({ length: n }, (_, i) => i);
-  const step = Math.ceil((n - 1) / (count - 1));
-  const out: number[] = [];
-  for (let i = 0; i < n; i += step) out.push(i);
-  return out;
-}

@@ -126,7 +126,7 @@ const count = z.number().int().nonnegative();
 const ascending = (xs: number[]) => xs.every((v, i) => i === 0 || v > xs[i - 1]!);
 const sumIs = (b: { counts: number[]; n: number }) => b.counts.reduce((s, c) => s + c, 0) === b.n;
 
-/** A feature's distribution as PSI bins it (src/monitors/stats.ts, ReferenceBins). */
+/** A feature's distribution as PSI bins it (feature-bins.ts, ReferenceBins). */
 export const referenceBinsSchema = z.union([
   z
     .object({
@@ -313,18 +313,6 @@ type Typed<T> = Omit<T, 'rungs' | 'classifier' | 'recommendation'> & {
 export type CalibrationArtefactV1 = Typed<z.infer<typeof artefactV1Schema>>;
 export type CalibrationArtefactV2 = Typed<z.infer<typeof artefactV2Schema>>;
 export type CalibrationArtefact = CalibrationArtefactV1 | CalibrationArtefactV2;
-
-/** JSON with object keys sorted, so the same content always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
 
 /** The content a version is computed over: everything but the version fields and the timestamp. */
 export function artefactContent(a: CalibrationArtefact): unknown {

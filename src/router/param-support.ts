@@ -7,8 +7,8 @@
  * shadow's), so a kill switch or an override is checked with the model it will really call.
  */
 import type { ModelConfig } from '../config/schema';
-import type { PolicySnapshot } from '../router/policy';
-import type { CallerParams, ChatMessage, ToolSpec } from './types';
+import type { PolicySnapshot } from './policy';
+import type { CallerParams, ChatMessage, ToolSpec } from '../providers/types';
 
 export interface ParamProblem {
   /** The library request's field (`topP`, `tools`); the gateway names OpenAI's parameter. */

@@ -23,9 +23,9 @@
  * call cut off mid-stream ends the caller's stream with an error, and the workflow's retry runs
  * unstreamed. Listeners' exceptions are swallowed: a subscriber can never fail a model call.
  */
-import { servedAsIs, type LiveRequest } from '../router/live-stream';
-import type { PolicySnapshot } from '../router/policy';
-import type { CallerParams, ChatMessage } from './types';
+import { servedAsIs, type LiveRequest } from '../src/router/live-stream';
+import type { PolicySnapshot } from '../src/router/policy';
+import type { CallerParams, ChatMessage } from '../src/providers/types';
 
 /** What an answer call is sent of its request: the call streams only to a subscriber that asked that. */
 export interface LiveCallRequest {

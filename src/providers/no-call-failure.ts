@@ -2,7 +2,7 @@
  * The details of a failure where no model call was billed: a circuit that was open, a key that
  * was missing, a Temporal timeout. Pure, so workflow code can build them too.
  */
-import type { ErrorClass, ProviderErrorDetails } from '../providers/types';
+import type { ErrorClass, ProviderErrorDetails } from './types';
 
 export function noCallFailure(
   errorClass: ErrorClass,
