@@ -1,15 +1,19 @@
 /**
  * Number and time formatting shared by the terminal table and the HTML page, so both say the
- * same thing the same way: money as `$0.0123`, rates as `12.3%`, a statistic that could not be
+ * same thing the same way: money as `$0.0123` or `$1,234.56`, rates as `12.3%`, a statistic that could not be
  * computed (null) as `n/a`, times in UTC.
  */
 import type { Rate, Report } from '../monitors/types';
 
 export const NA = 'n/a';
 
-/** `$0.0123`, `-$1.2000`; four decimals (per-request prices are fractions of a cent). */
-export function money(x: number | null | undefined, decimals = 4): string {
+/**
+ * `$0.0123`, `$1,234.56`, `-$1.20`: four decimals below a dollar (per-request prices are fractions
+ * of a cent), cents from a dollar up (a manager reads `$516.00`, not `$516.0000`).
+ */
+export function money(x: number | null | undefined, decimals?: number): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return NA;
+  if (decimals === undefined) decimals = Math.abs(x) >= 0.995 ? 2 : 4;
   const sign = x < 0 && Math.abs(x) >= 0.5 * 10 ** -decimals ? '-' : '';
   const fixed = Math.abs(x).toFixed(decimals);
   const [int = '0', frac] = fixed.split('.');

@@ -96,6 +96,23 @@ const FIGURE_BOXES = `(() => {
   });
 })()`;
 
+/** Runs in the page: every pair of labels within one chart panel whose boxes intersect. */
+const PANEL_TEXT_OVERLAPS = `(() => {
+  const out = [];
+  for (const panel of document.querySelectorAll('figure[data-chart] g.panel')) {
+    const texts = [...panel.querySelectorAll('text')].filter((t) => t.textContent.trim() !== '');
+    const boxes = texts.map((t) => t.getBoundingClientRect());
+    for (let i = 0; i < texts.length; i++)
+      for (let j = i + 1; j < texts.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 1 && h > 1) out.push(texts[i].textContent + ' / ' + texts[j].textContent);
+      }
+  }
+  return out;
+})()`;
+
 async function figureBoxes(page: Page): Promise<FigureBox[]> {
   return (await page.evaluate(FIGURE_BOXES)) as FigureBox[];
 }
@@ -230,6 +247,23 @@ describe.runIf(chromium !== null)('HTML report in headless Chromium', () => {
     }
     expect(external).toEqual([]);
     if (process.env.REPORT_PIXEL_STATS) console.log(stats);
+    await page.close();
+  });
+
+  it('no two labels of a chart panel overlap, even with long task names', async () => {
+    // The escalation panels put the task's name and its rate on one line: a long name must be
+    // clipped to the room the rate leaves it, not run under it.
+    const long = JSON.parse(
+      JSON.stringify(buildReport()).replaceAll('"qa"', '"triviaqa-interactive-customer-support"'),
+    ) as Report;
+    const { page } = await open(long, 'long-names.html');
+    const overlaps = (await page.evaluate(PANEL_TEXT_OVERLAPS)) as string[];
+    expect(overlaps, overlaps.join('\n')).toEqual([]);
+    const titles = (await page.evaluate(
+      `[...document.querySelectorAll('figure[data-chart="escalation"] g.panel text title')].map((t) => t.textContent)`,
+    )) as string[];
+    // The long name was clipped (its whole text kept in a tooltip), so the check above saw it.
+    expect(titles.some((t) => t.startsWith('triviaqa-interactive-customer-support'))).toBe(true);
     await page.close();
   });
 

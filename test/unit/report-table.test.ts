@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderReportTable } from '../../src/report/table';
+import { money } from '../../src/report/format';
 import { buildEmptyReport, buildReport } from '../helpers/report-fixture';
 
 /** The lines of one section: from its title to the next blank line. */
@@ -31,9 +32,9 @@ describe('renderReportTable', () => {
     expect(text).toMatch(/buckets {4}1h/);
   });
 
-  // Dollars at four decimals with thousands grouped, as the report prints them.
+  // Dollars as the report prints them: cents from a dollar up, four decimals below, thousands grouped.
   const grouped = (x: number) => {
-    const [int, frac] = x.toFixed(4).split('.');
+    const [int, frac] = x.toFixed(Math.abs(x) >= 0.995 ? 2 : 4).split('.');
     return `${int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac}`;
   };
 
@@ -58,11 +59,11 @@ describe('renderReportTable', () => {
     ]);
     expect(row('net savings')).toEqual([
       'net savings',
-      `$${s.current.netSavingsUsd.toFixed(4)}`,
-      '$138.0700',
+      `$${grouped(s.current.netSavingsUsd)}`,
+      '$138.07',
       `$${grouped(s.monthly.netSavingsUsd)}`,
     ]);
-    expect(row('llama3.1-405b')).toEqual(['llama3.1-405b', '2,400', `$${s.byModel[0]!.costUsd.toFixed(4)}`]);
+    expect(row('llama3.1-405b')).toEqual(['llama3.1-405b', '2,400', `$${grouped(s.byModel[0]!.costUsd)}`]);
     expect(row('acme')?.slice(0, 2)).toEqual(['acme', '6,000']);
     expect(row('(none)')?.slice(0, 2)).toEqual(['(none)', '1,000']);
   });
@@ -70,18 +71,18 @@ describe('renderReportTable', () => {
   it('prints net savings with every cost layer, money as $0.0000 and the router fraction as a percentage', () => {
     const lines = section(text, 'NET SAVINGS');
     const c = report.costs;
-    expect(lines[0]).toBe(`NET SAVINGS  $${c.netSavingsUsd.toFixed(4)}`);
+    expect(lines[0]).toBe(`NET SAVINGS  $${grouped(c.netSavingsUsd)}`);
     const value = (label: string) =>
       lines
         .find((l) => l.trimStart().startsWith(label))
         ?.trim()
         .split(/\s{2,}/)[1];
-    expect(value('baseline')).toBe(`$${c.baselineCostUsd.toFixed(4)}`);
-    expect(value('model cost')).toBe(`$${c.modelCostUsd.toFixed(4)}`);
-    expect(value('of which wasted')).toBe(`$${c.wastedCostUsd.toFixed(4)}`);
+    expect(value('baseline')).toBe(`$${grouped(c.baselineCostUsd)}`);
+    expect(value('model cost')).toBe(`$${grouped(c.modelCostUsd)}`);
+    expect(value('of which wasted')).toBe(`$${grouped(c.wastedCostUsd)}`);
     // The share of the bill that is an estimate (calls whose outcome was lost), with their count.
     expect(value('of which estimated (3 calls whose outcome was lost)')).toBe(
-      `$${c.estimated.costUsd.toFixed(4)}`,
+      `$${grouped(c.estimated.costUsd)}`,
     );
     expect(
       value('router  ') ??
@@ -89,12 +90,12 @@ describe('renderReportTable', () => {
           .find((l) => /^ {2}router\s/.test(l))
           ?.trim()
           .split(/\s{2,}/)[1],
-    ).toBe(`$${c.router.totalUsd.toFixed(4)}`);
-    expect(value('self-check')).toBe(`$${c.router.selfCheckUsd.toFixed(4)}`);
-    expect(value('orchestration')).toBe(`$${c.router.orchestrationUsd.toFixed(4)}`);
-    expect(value('decision')).toBe(`$${c.router.decisionUsd.toFixed(4)}`);
-    expect(value('user retries')).toBe(`$${c.retryCostUsd.toFixed(4)}`);
-    expect(value('gross savings')).toBe(`$${c.grossSavingsUsd.toFixed(4)}`);
+    ).toBe(`$${grouped(c.router.totalUsd)}`);
+    expect(value('self-check')).toBe(`$${grouped(c.router.selfCheckUsd)}`);
+    expect(value('orchestration')).toBe(`$${grouped(c.router.orchestrationUsd)}`);
+    expect(value('decision')).toBe(`$${grouped(c.router.decisionUsd)}`);
+    expect(value('user retries')).toBe(`$${grouped(c.retryCostUsd)}`);
+    expect(value('gross savings')).toBe(`$${grouped(c.grossSavingsUsd)}`);
     expect(value('router cost / gross savings')).toBe(`${((c.routerCostFraction ?? 0) * 100).toFixed(1)}%`);
     // The values are right-aligned in one column.
     const ends = lines.slice(1).map((l) => [...l].length);
@@ -184,9 +185,9 @@ describe('renderReportTable', () => {
     expect(neg.costs.netSavingsUsd).toBeLessThan(0);
     expect(neg.costs.dominantLoss).toBe('self_check');
     const t = renderReportTable(neg);
-    expect(t).toContain(`NET SAVINGS  -$${(-neg.costs.netSavingsUsd).toFixed(4)}`);
+    expect(t).toContain(`NET SAVINGS  -$${grouped(-neg.costs.netSavingsUsd)}`);
     expect(t).toContain(
-      `NET LOSS: routing cost more than the baseline; dominant loss: self-check calls ($${neg.costs.router.selfCheckUsd.toFixed(4)})`,
+      `NET LOSS: routing cost more than the baseline; dominant loss: self-check calls ($${grouped(neg.costs.router.selfCheckUsd)})`,
     );
     const noSavings = buildReport({ netNegative: true });
     noSavings.costs.dominantLoss = 'no_savings';
@@ -205,5 +206,19 @@ describe('renderReportTable', () => {
     expect(t).toContain('  input features: 0 drifted, 0 quiet');
     expect(t).toContain('ALERTS  none');
     expect(t).not.toMatch(/NaN|undefined|Infinity|\$0\.0000/);
+  });
+});
+
+describe('money as a manager reads it', () => {
+  it('cents from a dollar up, four decimals below (fractions of a cent), thousands grouped, n/a for no figure', () => {
+    expect(money(516)).toBe('$516.00');
+    expect(money(1234.567)).toBe('$1,234.57');
+    expect(money(0.0123)).toBe('$0.0123');
+    expect(money(0.99)).toBe('$0.9900');
+    expect(money(0.996)).toBe('$1.00');
+    expect(money(-1.2)).toBe('-$1.20');
+    expect(money(-0.00001)).toBe('$0.0000');
+    expect(money(null)).toBe('n/a');
+    expect(money(12.5, 4)).toBe('$12.5000');
   });
 });

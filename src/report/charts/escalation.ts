@@ -31,6 +31,10 @@ interface Panel {
 
 const STATUS_RANK: Record<EscalationRow['status'], number> = { alert: 0, ok: 1, insufficient: 2 };
 
+/** About how wide a character of the charts' font is (FONT.size 11), regular and bold, in px. */
+const CHAR_WIDTH = 6.4;
+const BOLD_CHAR_WIDTH = 7;
+
 export function escalationChart(report: Report): Chart {
   const name = 'escalation';
   const title = 'Escalation rate over time, per task';
@@ -98,9 +102,13 @@ function panel(p: Panel, w: number, h: number, report: Report): string {
   const x1 = w - M.right;
   const yb = h - M.bottom;
   const status = p.status === null ? '' : p.status === 'alert' ? 'ALERT' : p.status;
+  const rate = `${pct(p.observed.rate)}${status ? ` · ${status}` : ''}`;
+  // The title is clipped to the width the rate on its right leaves it (characters of the theme's
+  // size, bold ones wider), so a long task name never runs under the rate.
+  const room = x1 - x0 - rate.length * CHAR_WIDTH - 12;
   const out: string[] = [
-    text(x0, 16, p.title, { max: 30, weight: '600' }),
-    text(x1, 16, `${pct(p.observed.rate)}${status ? ` · ${status}` : ''}`, {
+    text(x0, 16, p.title, { max: Math.max(4, Math.floor(room / BOLD_CHAR_WIDTH)), weight: '600' }),
+    text(x1, 16, rate, {
       anchor: 'end',
       fill: p.status === 'alert' ? COLORS.alert : COLORS.muted,
       weight: p.status === 'alert' ? '600' : undefined,
