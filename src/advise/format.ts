@@ -1,7 +1,7 @@
 /** `cascade advise` output: Markdown (default), the tasks section of a config (YAML), or one JSON document. */
 import YAML from 'yaml';
-import type { AdviseOptions, TaskAdvice } from './analyse';
-import { fmtTokens, ms, num, pct, usd } from './analyse';
+import { fmtTokens, ms, num, pct, usd } from './text';
+import type { AdviseOptions, TaskAdvice } from './types';
 
 const LABEL: Record<TaskAdvice['recommendation']['kind'], string> = {
   'static-small': 'static small',
