@@ -25,10 +25,10 @@
  * p = min(1, 1 / W) is a valid p-value at every sample size. lambda is the Kelly bet (the
  * growth-optimal fraction) on the fit-part counts with half a loss added (a policy with no fit
  * losses is not bet on as if it could never lose), capped at BET_CAP / tau so one loss never takes
- * more than 90% of the wealth. Several bets fixed in advance (`betGrid`, for a policy with no fit
- * part) average into one e-value. The wealth depends on the counts alone. Strong where the
- * sequence starts, on policies close to the reference (few losses, many both-right rows): with 120
- * both-right test rows and no loss it confirms the target every time.
+ * more than 90% of the wealth. Several bets fixed in advance average into one e-value. The wealth
+ * depends on the counts alone. Strong where the sequence starts, on policies close to the
+ * reference (few losses, many both-right rows): with about 130 both-right test rows and no loss it
+ * confirms the target every time.
  *
  * The thinned binomial (exact). Each test row is a DEBIT if it is a loss, a CREDIT if it is a win,
  * or, when both are right, a credit with probability 1 - tau (decided by a seeded uniform u per
@@ -38,8 +38,8 @@
  * P(p <= x | M) <= x for every x, so unconditionally. (For tau > 1 a both-right row is a debit with
  * probability (tau - 1) / tau.) Strong on policies that win many requests the reference loses
  * (a win is a whole credit, where the capped bet gains at most 1 + lambda), weak near the
- * reference: its random 1 - tau credits make 120 both-right rows and no loss a pass only about
- * 30% of the time.
+ * reference: its random 1 - tau credits make 130 both-right rows and no loss a pass only about
+ * a third of the time.
  *
  * What they need: a test with no losses and no wins clears 1 / delta only after about
  * log(1 / delta) / log(1 + lambda (1 - tau)) both-right rows (about 130 at tau = 0.97, delta = 0.05,
@@ -176,11 +176,6 @@ export function kellyBet(fit: Omit<OutcomeCounts, 'rows'>, tau: number): number 
     else up = mid;
   }
   return lo;
-}
-
-/** Stakes fixed in advance for a policy with no fit part to bet from: an even grid up to the cap. */
-export function betGrid(tau: number, points = 6): number[] {
-  return Array.from({ length: points }, (_, k) => (BET_CAP / tau) * ((k + 1) / points));
 }
 
 /**
