@@ -16,30 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/monitors/types';
 import { REPORT_CHARTS, renderReportHtml } from '../../src/report/html';
 import { buildEmptyReport, buildReport } from '../helpers/report-fixture';
+import { findChromium } from '../helpers/chromium';
 
 const SCREENSHOT = path.resolve(__dirname, '../../.cascade/report-screenshot.png');
 const UNDER_CI = process.env.CI === 'true';
 const INSTALL_HINT =
   'install it with `bash .ci/chromium.sh` (Debian: `apt-get install chromium`) or set CHROMIUM_PATH to a Chromium/Chrome binary';
-
-function findChromium(): string | null {
-  const explicit = process.env.CHROMIUM_PATH;
-  if (explicit && fs.existsSync(explicit)) return explicit;
-  if (explicit) console.warn(`[report-chromium] CHROMIUM_PATH=${explicit} does not exist; looking on PATH`);
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
-    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-      if (!dir) continue;
-      const p = path.join(dir, name);
-      try {
-        fs.accessSync(p, fs.constants.X_OK);
-        return p;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
 
 interface FigureBox {
   name: string;
@@ -175,7 +157,7 @@ function expectedMarks(report: Report): Record<string, Record<string, number>> {
   };
 }
 
-const chromium = findChromium();
+const chromium = findChromium('report-chromium');
 
 describe.runIf(chromium !== null)('HTML report in headless Chromium', () => {
   let browser: Browser;

@@ -34,6 +34,7 @@ import { startWorkers, type RunningWorkers } from '../../src/worker';
 import { runCascade } from '../helpers/cli';
 import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
+import { findChromium } from '../helpers/chromium';
 
 const SCREENSHOTS = path.resolve(__dirname, '../../.cascade/screenshots');
 const WORKFLOW_PNG = path.join(SCREENSHOTS, 'workflow-page.png');
@@ -47,25 +48,6 @@ const SMALL = 'llama3.1-8b';
 const LARGE = 'llama3.1-405b';
 const THRESHOLD = 0.7;
 const NAMESPACE = 'default';
-
-function findChromium(): string | null {
-  const explicit = process.env.CHROMIUM_PATH;
-  if (explicit && fs.existsSync(explicit)) return explicit;
-  if (explicit) console.warn(`[ui-screenshots] CHROMIUM_PATH=${explicit} does not exist; looking on PATH`);
-  for (const name of ['chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable']) {
-    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-      if (!dir) continue;
-      const p = path.join(dir, name);
-      try {
-        fs.accessSync(p, fs.constants.X_OK);
-        return p;
-      } catch {
-        // not here
-      }
-    }
-  }
-  return null;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -141,7 +123,7 @@ async function visibility(
 /** `s` as a regular expression matching itself. */
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const chromium = findChromium();
+const chromium = findChromium('ui-screenshots');
 
 describe.runIf(chromium !== null)('the outcome on screen: Temporal Web UI and HTML report', () => {
   let dir: string;
