@@ -26,13 +26,11 @@ RUN npm ci --ignore-scripts --no-audit --no-fund \
 COPY tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
-COPY workflows ./workflows
-COPY activities ./activities
 
 # Compile, then bundle the workflows once (the worker loads it with --workflow-bundle instead of
 # running webpack at every start), then keep only the production dependencies.
 RUN npm run build \
-  && node -e "require('@temporalio/worker').bundleWorkflowCode({ workflowsPath: require.resolve('./dist/workflows') }).then((b) => require('node:fs').writeFileSync('dist/workflow-bundle.js', b.code))" \
+  && node -e "require('@temporalio/worker').bundleWorkflowCode({ workflowsPath: require.resolve('./dist/src/temporal/workflows') }).then((b) => require('node:fs').writeFileSync('dist/workflow-bundle.js', b.code))" \
   && npm prune --omit=dev --no-audit --no-fund \
   && npm cache clean --force
 

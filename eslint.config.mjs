@@ -25,7 +25,7 @@ export default tseslint.config(
   {
     // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O, and
     // only the *types* of activities and providers.
-    files: ['workflows/**/*.ts'],
+    files: ['src/temporal/workflows/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
@@ -37,12 +37,14 @@ export default tseslint.config(
             },
             {
               group: [
-                '../src/providers/*',
+                '../../request/providers/*',
                 // Pure: the details of a failure no call was billed for, built by workflows too.
-                '!../src/providers/no-call-failure',
-                '../src/ledger/*',
-                '../src/config/*',
-                '../src/client/*',
+                '!../../request/providers/no-call-failure',
+                '../../request/ledger/*',
+                '../../request/config/*',
+                '../../request/config-file/*',
+                '../../doors/**',
+                '../../tools/**',
                 '../activities/*',
                 '../activities',
               ],

@@ -4,7 +4,7 @@
  *
  *   decide   decideDispatch alone (score every candidate, order them)
  *   full     candidatesFromSnapshot + decideDispatch + dispatchRecord: join the policy's models
- *            with the readings, decide, and build the trace record (what workflows/dispatch.ts runs)
+ *            with the readings, decide, and build the trace record (what src/temporal/workflows/dispatch.ts runs)
  *
  * for 2, 3 and 5 candidates, with a queue on the cheapest so the decision has to skip it. Pure
  * CPU, no I/O: figures in ns per decision (median of rounds, p95) and decisions per second.
@@ -22,7 +22,7 @@ import {
   type CandidateModel,
   type DispatchInput,
   type EndpointSnapshot,
-} from '../src/router/dispatch';
+} from '../src/request/router/dispatch';
 import { summarize, type Summary } from './lib/stats';
 import { fmt, formatTable } from './lib/table';
 

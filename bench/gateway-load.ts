@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import type { LoadtestResult } from '../src/loadtest/types';
+import type { LoadtestResult } from '../src/tools/loadtest/types';
 import { readEnv } from '../src/env';
 import { resolveTemporalCli } from '../src/temporal/cli-resolver';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';

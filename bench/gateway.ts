@@ -9,7 +9,7 @@
  *   gateway-eager  the same, with the gateway on the worker's NativeConnection and requestEagerStart
  *
  * Time to first token (issue #17), `stream: true` on a second recorded-model server whose recorded
- * latency is spread over the answer's pieces (src/recorded/stream.ts), so the first piece comes
+ * latency is spread over the answer's pieces (src/tools/recorded-models/stream.ts), so the first piece comes
  * long before the last:
  *
  *   direct-stream    the `openai` client -> the recorded-model server, streamed
@@ -28,14 +28,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import OpenAI from 'openai';
-import { CascadeClient } from '../src/client/cascade-client';
-import { validateConfig } from '../src/config/load';
-import { parseApiTokens } from '../src/gateway/auth';
-import { startGatewayOnWorkers } from '../src/gateway/on-worker';
-import { startGateway, type RunningGateway } from '../src/gateway/server';
-import { startRecordedServer, type RecordedServer } from '../src/recorded/server';
-import type { Trace } from '../src/router/trace';
-import { startWorkers, type RunningWorkers } from '../src/worker';
+import { CascadeClient } from '../src/doors/client/cascade-client';
+import { validateConfig } from '../src/request/config-file/load';
+import { parseApiTokens } from '../src/doors/gateway/auth';
+import { startGatewayOnWorkers } from '../src/doors/gateway/on-worker';
+import { startGateway, type RunningGateway } from '../src/doors/gateway/server';
+import { startRecordedServer, type RecordedServer } from '../src/tools/recorded-models/server';
+import type { Trace } from '../src/request/router/trace';
+import { startWorkers, type RunningWorkers } from '../src/temporal/worker';
 import { runPool } from './lib/pool';
 import { readJsonlRows, startBenchTemporal, stderrLog, type BenchTemporal } from './lib/stack';
 import { summarize, type Summary } from './lib/stats';

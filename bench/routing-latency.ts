@@ -16,7 +16,7 @@
  * Then the same three on adversarial 1 MiB prompts (issue #16): a run of newlines, blank lines
  * with spaces, nested lists, a huge enumeration, option lines, indented instructions. The
  * features once took quadratic time on blank-line runs (11 s for 40,000 newlines); they are
- * linear now and read at most FEATURE_TEXT_LIMIT characters (src/router/features.ts), so a
+ * linear now and read at most FEATURE_TEXT_LIMIT characters (src/request/router/features.ts), so a
  * megabyte costs what 131,072 characters cost. The target: decision p99 under 50 ms.
  *
  *   npm run bench:routing-latency -- [--iterations N] [--adversarial-iterations N] [--json]
@@ -25,13 +25,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { classifiersOf, stampVersions } from '../src/calibration/artefact-file';
-import { readLabelledData } from '../src/calibration/labelled-data';
-import { fitCascadeCalibration } from '../src/router/calibration/fit';
-import { decide } from '../src/router/decide';
-import { FEATURE_TEXT_LIMIT, structuralFeatures, ruleComplexity } from '../src/router/features';
-import type { ChatMessage } from '../src/providers/types';
-import { shouldSkipRung } from '../src/router/rung-decision';
+import { classifiersOf, stampVersions } from '../src/request/config-file/artefact-file';
+import { readLabelledData } from '../src/tools/calibrate/labelled-data';
+import { fitCascadeCalibration } from '../src/tools/calibrate/fit';
+import { decide } from '../src/request/router/decide';
+import { FEATURE_TEXT_LIMIT, structuralFeatures, ruleComplexity } from '../src/request/router/features';
+import type { ChatMessage } from '../src/request/providers/types';
+import { shouldSkipRung } from '../src/request/router/rung-decision';
 import { summarize, type Summary } from './lib/stats';
 import { fmt, formatTable } from './lib/table';
 

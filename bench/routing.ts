@@ -1,7 +1,7 @@
 /**
  * bench/routing: offline replay of recorded outcomes through the SAME policy code the workflow
- * runs (src/router/rung-decision.ts via src/router/calibration/simulate.ts; the classifier's
- * predictions through the classify activity's own `decide`, src/router/decide.ts, on the artefact
+ * runs (src/request/router/rung-decision.ts via src/tools/calibrate/simulate.ts; the classifier's
+ * predictions through the classify activity's own `decide`, src/request/router/decide.ts, on the artefact
  * as a worker loads it), to say whether routing decisions are good: calibrate on one part of a
  * labelled set, replay the other part.
  *
@@ -10,7 +10,7 @@
  *   ltt                 `cascade calibrate --candidates <the family>`: the ladder (any cheapest-first
  *                       subset of the family, up to --max-rungs, a single cheaper model included),
  *                       thresholds and skip points chosen under the learn-then-test guarantee
- *                       (src/router/calibration/fit.ts, select.ts, guarantee.ts): the new default;
+ *                       (src/tools/calibrate/fit.ts, select.ts, guarantee.ts): the new default;
  *   ltt-2rung           the same guarantee on the fixed two-rung ladder (`--ladder small,large`);
  *   bounded             the earlier `cascade calibrate` on the two-rung ladder: percentile-bootstrap
  *                       bound computed on the rows it was fitted on (bench/lib/legacy-bounded.ts);

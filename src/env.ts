@@ -27,7 +27,7 @@ export interface CascadeEnv {
   sharedDataDir: string;
   /**
    * Payload encryption keys, `id:base64key,...` (32-byte AES-256 keys); parsed and checked by
-   * src/codec/keys.ts. Unset: histories are not encrypted. A secret.
+   * src/request/codec/keys.ts. Unset: histories are not encrypted. A secret.
    */
   codecKeys: string | undefined;
   /** The id of the key that encrypts (default: the first of codecKeys). */
@@ -37,7 +37,7 @@ export interface CascadeEnv {
   /** The codec server's port (`cascade codec-server`). */
   codecPort: number;
   /**
-   * Gateway bearer tokens, `id:token,id2:token2` (parsed and checked by src/gateway/auth.ts). The
+   * Gateway bearer tokens, `id:token,id2:token2` (parsed and checked by src/doors/gateway/auth.ts). The
    * id scopes the caller's request ids; the token is a secret. Unset: the gateway refuses to start,
    * except under `cascade dev` on loopback (auth off, with a warning).
    */

@@ -1,15 +1,15 @@
 // The public API for backend code: start cascades, read traces, validate requests and configs.
-export { CascadeClient, type CascadeClientOptions, type StartedCascade } from './client/cascade-client';
-export { RequestError, parseRequest, type RawRequest } from './client/request';
-export { loadConfig, parseConfig, validateConfig, type LoadedConfig } from './config/load';
-export { ConfigError } from './config/errors';
-export type { CascadeConfig, ModelConfig, TaskConfig } from './config/schema';
-export { ESCALATION_REASONS, TRACE_VERSION, type EscalationReason, type Trace } from './router/trace';
-export { startWorkers, type CascadeWorkerOptions, type RunningWorkers } from './worker';
-export { runCalibration, type CalibrateOptions, type CalibrateOutcome } from './calibration/run';
-export { readArtefactFile, ArtefactError } from './calibration/artefact-file';
-export { readLabelledData, LabelledDataError } from './calibration/labelled-data';
-export type { CalibrationArtefact } from './router/calibration/artefact';
+export { CascadeClient, type CascadeClientOptions, type StartedCascade } from './doors/client/cascade-client';
+export { RequestError, parseRequest, type RawRequest } from './doors/client/request';
+export { loadConfig, parseConfig, validateConfig, type LoadedConfig } from './request/config-file/load';
+export { ConfigError } from './request/config/errors';
+export type { CascadeConfig, ModelConfig, TaskConfig } from './request/config/schema';
+export { ESCALATION_REASONS, TRACE_VERSION, type EscalationReason, type Trace } from './request/router/trace';
+export { startWorkers, type CascadeWorkerOptions, type RunningWorkers } from './temporal/worker';
+export { runCalibration, type CalibrateOptions, type CalibrateOutcome } from './tools/calibrate/run';
+export { readArtefactFile, ArtefactError } from './request/config-file/artefact-file';
+export { readLabelledData, LabelledDataError } from './tools/calibrate/labelled-data';
+export type { CalibrationArtefact } from './request/router/calibration/artefact';
 export {
   openLedger,
   UnknownRequestError,
@@ -19,17 +19,17 @@ export {
   type FeedbackInput,
   type FeedbackRow,
   type TenantCosts,
-} from './ledger';
-export { createCascadeMetrics, type CascadeMetrics } from './telemetry/metrics';
-export { AesGcmPayloadCodec, codecFromEnv, codecDataConverter, startCodecServer } from './codec';
-export { buildReport, type ReportOptions } from './monitors/build-report';
-export { storedReport, type Report, type Alert, type MonitorName } from './monitors/types';
-export { renderReportHtml } from './report/html';
-export { renderReportTable } from './report/table';
+} from './request/ledger';
+export { createCascadeMetrics, type CascadeMetrics } from './watch/telemetry/metrics';
+export { AesGcmPayloadCodec, codecFromEnv, codecDataConverter, startCodecServer } from './request/codec';
+export { buildReport, type ReportOptions } from './watch/monitors/build-report';
+export { storedReport, type Report, type Alert, type MonitorName } from './watch/monitors/types';
+export { renderReportHtml } from './watch/report/html';
+export { renderReportTable } from './watch/report/table';
 export {
   replayHistories,
   readHistoryFile,
   historyToJson,
   type HistoryToReplay,
   type ReplayOutcome,
-} from './client/replay';
+} from './doors/client/replay';

@@ -13,7 +13,7 @@ import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import
 import { readEnv } from '../src/env';
 import { resolveTemporalCli } from '../src/temporal/cli-resolver';
 import { devServerDynamicConfigArgs } from '../src/temporal/dev-server-config';
-import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../src/temporal/workflows/search-attributes';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -47,7 +47,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
 
   const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows/index.ts'),
+    workflowsPath: require.resolve('../src/temporal/workflows/index.ts'),
     logger: {
       trace() {},
       debug() {},

@@ -2,21 +2,21 @@
  * The calibration as it was before the learn-then-test guarantee (format-1 artefacts), kept here
  * as bench/routing's reference and nowhere else: calibration maps and the classifier fitted on ALL
  * the calibration rows, thresholds and skip points chosen by the percentile-bootstrap search of
- * src/router/calibration/search.ts (fixed-sequence walk down the point-estimate frontier) on the
+ * src/tools/calibrate/search.ts (fixed-sequence walk down the point-estimate frontier) on the
  * same rows. This is "today's bounded policy" of issue #15: its bound is computed on the rows that
  * fitted the maps, built the grid and ordered the candidates, so its stated confidence is not one.
  *
  * The point-estimate variants (bench/lib/routing-policies.ts) use the same rows and maps.
  */
-import { CONFIDENCE_KIND_SOURCES } from '../../src/router/calibration/artefact';
-import { rungKind, type LabelledRow } from '../../src/router/calibration/fit';
-import { selectCalibrationMap } from '../../src/router/calibration/maps';
-import { searchPolicy, type SearchResult } from '../../src/router/calibration/search';
-import type { ReplayRow, RungPolicy } from '../../src/router/calibration/simulate';
-import { trainClassifier, type TrainedClassifier } from '../../src/router/calibration/train-classifier';
-import { compileClassifier, predictWithClassifier } from '../../src/router/classifier';
-import { DEFAULT_HASHING, promptFeatures } from '../../src/router/features';
-import type { CalibrationMap } from '../../src/router/policy';
+import { CONFIDENCE_KIND_SOURCES } from '../../src/request/router/calibration/artefact';
+import { rungKind, type LabelledRow } from '../../src/tools/calibrate/fit';
+import { selectCalibrationMap } from '../../src/tools/calibrate/maps';
+import { searchPolicy, type SearchResult } from '../../src/tools/calibrate/search';
+import type { ReplayRow, RungPolicy } from '../../src/tools/calibrate/simulate';
+import { trainClassifier, type TrainedClassifier } from '../../src/tools/calibrate/train-classifier';
+import { compileClassifier, predictWithClassifier } from '../../src/request/router/classifier';
+import { DEFAULT_HASHING, promptFeatures } from '../../src/request/router/features';
+import type { CalibrationMap } from '../../src/request/router/policy';
 
 export interface LegacyFit {
   /** Rung sources and maps (thresholds and skips of the chosen point). */

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { parsePrices, type PriceBook, pricesFromConfig } from '../../src/calibration/labelled-data';
-import { loadConfig } from '../../src/config/load';
-import { DEFAULT_FIT_SHARE, DEFAULT_MAX_RUNGS } from '../../src/router/calibration/fit';
+import { parsePrices, type PriceBook, pricesFromConfig } from '../../src/tools/calibrate/labelled-data';
+import { loadConfig } from '../../src/request/config-file/load';
+import { DEFAULT_FIT_SHARE, DEFAULT_MAX_RUNGS } from '../../src/tools/calibrate/fit';
 import { METHODS, PE } from './routing-results';
 
 const USAGE = `usage: npm run bench:routing -- [options]

@@ -8,15 +8,15 @@
  *                      reproduces);
  *   point-estimate+m   the same with the practitioner's safety margin: tuned to target + m.
  */
-import { quantileOf } from '../../src/router/calibration/bootstrap';
-import type { PolicyChoice } from '../../src/router/calibration/search';
+import { quantileOf } from '../../src/tools/calibrate/bootstrap';
+import type { PolicyChoice } from '../../src/tools/calibrate/search';
 import {
   calibratedOf,
   type ReplayRow,
   replaySummary,
   type RungPolicy,
-} from '../../src/router/calibration/simulate';
-import type { RungSkip } from '../../src/router/rung-decision';
+} from '../../src/tools/calibrate/simulate';
+import type { RungSkip } from '../../src/request/router/rung-decision';
 
 /** search.ts's grid: `count` quantiles of the values, deduplicated, ascending. */
 function quantileGrid(values: readonly number[], count: number): number[] {

@@ -5,26 +5,26 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { classifiersOf, stampVersions } from '../../src/calibration/artefact-file';
-import { LabelledDataError, readLabelledData } from '../../src/calibration/labelled-data';
+import { classifiersOf, stampVersions } from '../../src/request/config-file/artefact-file';
+import { LabelledDataError, readLabelledData } from '../../src/tools/calibrate/labelled-data';
 import {
   fitCascadeCalibration,
   type FitResult,
   type LabelledRow,
   policyOfArtefact,
-} from '../../src/router/calibration/fit';
-import { apgr, cpt, routerCurve } from '../../src/router/calibration/metrics';
-import { replayRequest, type RungPolicy } from '../../src/router/calibration/simulate';
-import { trainClassifier } from '../../src/router/calibration/train-classifier';
-import { compileClassifier, predictWithClassifier } from '../../src/router/classifier';
-import { decide } from '../../src/router/decide';
+} from '../../src/tools/calibrate/fit';
+import { apgr, cpt, routerCurve } from '../../src/tools/calibrate/metrics';
+import { replayRequest, type RungPolicy } from '../../src/tools/calibrate/simulate';
+import { trainClassifier } from '../../src/tools/calibrate/train-classifier';
+import { compileClassifier, predictWithClassifier } from '../../src/request/router/classifier';
+import { decide } from '../../src/request/router/decide';
 import {
   DEFAULT_HASHING,
   promptFeatures,
   ruleComplexity,
   structuralFeatures,
-} from '../../src/router/features';
-import { seededRandom, shuffledIndices } from '../../src/router/random';
+} from '../../src/request/router/features';
+import { seededRandom, shuffledIndices } from '../../src/request/router/random';
 import { legacyBoundedFit } from './legacy-bounded';
 import type { RoutingOptions } from './routing-options';
 import { pointEstimateChoices, policyWith, sameChoice } from './routing-policies';

@@ -28,22 +28,22 @@ import {
   type LogLevel,
   type NativeConnection,
 } from '@temporalio/worker';
-import { CascadeClient } from '../../src/client/cascade-client';
-import { loadConfig, validateConfig, type LoadedConfig } from '../../src/config/load';
-import type { LimitsConfig, ModelConfig, RungConfig, TaskConfig } from '../../src/config/schema';
+import { CascadeClient } from '../../src/doors/client/cascade-client';
+import { loadConfig, validateConfig, type LoadedConfig } from '../../src/request/config-file/load';
+import type { LimitsConfig, ModelConfig, RungConfig, TaskConfig } from '../../src/request/config/schema';
 import { readEnv } from '../../src/env';
-import { providerFor } from '../../src/providers/registry';
-import type { ModelProvider } from '../../src/providers/types';
+import { providerFor } from '../../src/request/providers/registry';
+import type { ModelProvider } from '../../src/request/providers/types';
 import {
   startRecordedServer,
   type RecordedServer,
   type RecordedServerOptions,
-} from '../../src/recorded/server';
+} from '../../src/tools/recorded-models/server';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { assertSearchAttributes } from '../../src/temporal/search-attributes-setup';
 import { devServerDynamicConfigArgs } from '../../src/temporal/dev-server-config';
-import { startWorkers, type RunningWorkers } from '../../src/worker';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { startWorkers, type RunningWorkers } from '../../src/temporal/worker';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/workflows/search-attributes';
 import { findPid } from './process-cpu';
 
 export type Log = (line: string) => void;
@@ -175,7 +175,7 @@ export async function startBenchTemporal(opts: BenchTemporalOptions = {}): Promi
 async function bundleInto(dir: string, log: Log): Promise<string> {
   log('bundling the workflow code');
   const bundle = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows/index.ts'),
+    workflowsPath: require.resolve('../../src/temporal/workflows/index.ts'),
     logger: {
       trace() {},
       debug() {},

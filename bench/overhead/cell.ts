@@ -4,7 +4,7 @@
  * the cell's figures need from the server: its counters (actions, RPCs) and sampled histories.
  */
 import os from 'node:os';
-import type { Trace } from '../../src/router/trace';
+import type { Trace } from '../../src/request/router/trace';
 import { historyBreakdown, PHASES, type HistoryBreakdown, type Phase } from '../lib/history';
 import { runPool, type PoolSample } from '../lib/pool';
 import { perRequest, scrapeAfterFlush, type ServerCounters } from '../lib/server-metrics';

@@ -5,7 +5,7 @@
  */
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, Worker, type NativeConnection } from '@temporalio/worker';
-import type { ModelProvider } from '../../src/providers/types';
+import type { ModelProvider } from '../../src/request/providers/types';
 import type { FloorActivities, FloorInput, FloorResult } from './floor-types';
 
 export interface FloorWorker {

@@ -5,7 +5,7 @@
  * usage exit code 2 (src/cli/main.ts maps every CommanderError that is not --help to it).
  */
 import { InvalidArgumentError } from 'commander';
-import { LedgerUrlError } from '../ledger/types';
+import { LedgerUrlError } from '../request/ledger/types';
 import { CliError, EXIT } from './errors';
 
 /** Temporal's default limit on a workflow id's length. */

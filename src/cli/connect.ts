@@ -1,10 +1,10 @@
 import type { Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import type { AesGcmPayloadCodec } from '../codec/aes-gcm-codec';
-import { codecDataConverter, codecFromEnv } from '../codec/from-env';
-import { CodecKeyError } from '../codec/keys';
+import type { AesGcmPayloadCodec } from '../request/codec/aes-gcm-codec';
+import { codecDataConverter, codecFromEnv } from '../request/codec/from-env';
+import { CodecKeyError } from '../request/codec/keys';
 import { readEnv } from '../env';
-import { CascadeClient } from '../client/cascade-client';
+import { CascadeClient } from '../doors/client/cascade-client';
 import { connectTemporal, TemporalUnreachableError } from '../temporal/connection';
 import { CliError, EXIT } from './errors';
 

@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/errors';
-import { loadConfig, type LoadedConfig, type ValidateOptions } from '../config/load';
+import { ConfigError } from '../request/config/errors';
+import { loadConfig, type LoadedConfig, type ValidateOptions } from '../request/config-file/load';
 import { readEnv } from '../env';
 import { CliError, EXIT } from './errors';
 

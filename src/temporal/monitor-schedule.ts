@@ -1,5 +1,5 @@
 /**
- * The Temporal Schedule that runs the monitors (workflows/monitor.ts): one evaluation per
+ * The Temporal Schedule that runs the monitors (src/temporal/workflows/monitor.ts): one evaluation per
  * interval for the whole cluster, however many workers poll. Created by `cascade setup`,
  * `cascade worker` and `cascade dev`; idempotent: an existing schedule is updated to the
  * config's interval and task queue rather than duplicated, so every worker may call this at start.
@@ -9,7 +9,7 @@
  * (the window covers the gap), not once per missed interval.
  */
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptions } from '@temporalio/client';
-import { CASCADE_TASK_QUEUE } from '../router/cascade-input';
+import { CASCADE_TASK_QUEUE } from '../request/router/cascade-input';
 
 export const MONITOR_SCHEDULE_ID = 'cascade-monitors';
 

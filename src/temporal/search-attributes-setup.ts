@@ -6,7 +6,7 @@
  */
 import { type Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from './workflows/search-attributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 

@@ -8,11 +8,15 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelSchema, type ModelConfig } from '../../src/config/schema';
-import { AnthropicProvider, DEFAULT_MAX_TOKENS } from '../../src/providers/anthropic';
-import { createProvider } from '../../src/providers/registry';
-import { type ModelCallRequest, ProviderError, type ProviderErrorDetails } from '../../src/providers/types';
-import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
+import { modelSchema, type ModelConfig } from '../../src/request/config/schema';
+import { AnthropicProvider, DEFAULT_MAX_TOKENS } from '../../src/request/providers/anthropic';
+import { createProvider } from '../../src/request/providers/registry';
+import {
+  type ModelCallRequest,
+  ProviderError,
+  type ProviderErrorDetails,
+} from '../../src/request/providers/types';
+import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';
 import { shippedData } from '../helpers/data';
 
 const DATA_FILE = shippedData('synthetic', 'mmlu_llama.jsonl');

@@ -1,11 +1,11 @@
 /**
- * The call journal (src/ledger/call-journal.ts) on SQLite and PostgreSQL: a lean model call that
+ * The call journal (src/request/ledger/call-journal.ts) on SQLite and PostgreSQL: a lean model call that
  * runs again under the same key learns of the earlier execution, with its exact usage when it
  * had finished and an estimate (its input tokens) when it was cut off in flight. The end-to-end
  * case (kill -9 of a worker with lean calls in flight) is test/e2e/worker-kill.test.ts.
  */
 import { afterAll, expect, it } from 'vitest';
-import type { Ledger } from '../../src/ledger/types';
+import type { Ledger } from '../../src/request/ledger/types';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 
 const KEY = { workflowId: 'req-1', runId: 'run-1', activityId: '2' };

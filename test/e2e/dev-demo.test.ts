@@ -15,12 +15,12 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, inject, it } from 'vitest';
-import { classifiersOf, readArtefactFile } from '../../src/calibration/artefact-file';
-import { formatPct } from '../../src/client/summary';
-import { loadConfig } from '../../src/config/load';
-import { demoSet } from '../../src/demo/demo-set';
-import { auc } from '../../src/router/calibration/metrics';
-import { decide } from '../../src/router/decide';
+import { classifiersOf, readArtefactFile } from '../../src/request/config-file/artefact-file';
+import { formatPct } from '../../src/doors/client/summary';
+import { loadConfig } from '../../src/request/config-file/load';
+import { demoSet } from '../../src/tools/demo/demo-set';
+import { auc } from '../../src/tools/calibrate/metrics';
+import { decide } from '../../src/request/router/decide';
 import { sharedDataPath } from '../helpers/shared-data';
 import { describeShared } from '../helpers/shared-suite';
 

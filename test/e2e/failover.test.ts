@@ -7,11 +7,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelSchema } from '../../src/config/schema';
-import { EndpointPool } from '../../src/providers/endpoint-pool';
-import { createProvider } from '../../src/providers/registry';
-import { type ModelCallRequest, ProviderError, type ProviderErrorDetails } from '../../src/providers/types';
-import { type RecordedServer, startRecordedServer } from '../../src/recorded/server';
+import { modelSchema } from '../../src/request/config/schema';
+import { EndpointPool } from '../../src/request/providers/endpoint-pool';
+import { createProvider } from '../../src/request/providers/registry';
+import {
+  type ModelCallRequest,
+  ProviderError,
+  type ProviderErrorDetails,
+} from '../../src/request/providers/types';
+import { type RecordedServer, startRecordedServer } from '../../src/tools/recorded-models/server';
 import { shippedData } from '../helpers/data';
 import { scriptFaults } from '../helpers/stack';
 

@@ -3,7 +3,7 @@
  * child process; npm test builds dist/ first), against both databases.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Ledger } from '../../src/ledger/types';
+import type { Ledger } from '../../src/request/ledger/types';
 import { fakeOutcome } from '../helpers/fake-trace';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 import { runCascade } from '../helpers/cli';

@@ -10,8 +10,8 @@
  */
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseApiTokens } from '../../src/gateway/auth';
-import { startGateway, type RunningGateway } from '../../src/gateway/server';
+import { parseApiTokens } from '../../src/doors/gateway/auth';
+import { startGateway, type RunningGateway } from '../../src/doors/gateway/server';
 import { shippedData } from '../helpers/data';
 import { pickRows } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';

@@ -3,11 +3,11 @@
  * migrations, idempotent writes, feedback, per-tenant queries and retry linking.
  */
 import { afterAll, expect, it } from 'vitest';
-import { LATEST_VERSION, LedgerSchemaError, MIGRATIONS } from '../../src/ledger/migrations';
-import { openLedger } from '../../src/ledger/open';
-import { promptHash } from '../../src/ledger/prompt-hash';
-import { checkSpendCap } from '../../src/ledger/spend-cap';
-import { UnknownRequestError, type Ledger } from '../../src/ledger/types';
+import { LATEST_VERSION, LedgerSchemaError, MIGRATIONS } from '../../src/request/ledger/migrations';
+import { openLedger } from '../../src/request/ledger/open';
+import { promptHash } from '../../src/request/ledger/prompt-hash';
+import { checkSpendCap } from '../../src/request/ledger/spend-cap';
+import { UnknownRequestError, type Ledger } from '../../src/request/ledger/types';
 import { fakeOutcome } from '../helpers/fake-trace';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 

@@ -7,9 +7,9 @@
  * received is an attempt on the record; and a 429's Retry-After is waited out before the retry.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedServer } from '../../src/recorded/server';
-import type { Trace } from '../../src/router/trace';
-import { parseSamples } from '../../src/telemetry/prometheus-text';
+import type { RecordedServer } from '../../src/tools/recorded-models/server';
+import type { Trace } from '../../src/request/router/trace';
+import { parseSamples } from '../../src/watch/telemetry/prometheus-text';
 import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';

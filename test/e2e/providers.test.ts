@@ -7,12 +7,16 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modelSchema, type ModelConfig } from '../../src/config/schema';
-import { isAbortError } from '../../src/providers/classify';
-import { OpenAICompatibleProvider } from '../../src/providers/openai-compatible';
-import { createProvider } from '../../src/providers/registry';
-import { type ModelCallRequest, ProviderError, type ProviderErrorDetails } from '../../src/providers/types';
-import { startRecordedServer } from '../../src/recorded/server';
+import { modelSchema, type ModelConfig } from '../../src/request/config/schema';
+import { isAbortError } from '../../src/request/providers/failure-class';
+import { OpenAICompatibleProvider } from '../../src/request/providers/openai-compatible';
+import { createProvider } from '../../src/request/providers/registry';
+import {
+  type ModelCallRequest,
+  ProviderError,
+  type ProviderErrorDetails,
+} from '../../src/request/providers/types';
+import { startRecordedServer } from '../../src/tools/recorded-models/server';
 import { shippedData } from '../helpers/data';
 
 const DATA_FILE = shippedData('synthetic', 'mmlu_llama.jsonl');

@@ -1,7 +1,7 @@
 /**
  * The production topology on the REAL Temporal server (not the dev server): temporal-server
  * 1.29.1 on PostgreSQL with 4 history shards, set up by the compose stack's own config and
- * scripts (src/cluster/, as `npm run stack:real` runs it), two `cascade worker` processes and two
+ * scripts (src/tools/cluster/, as `npm run stack:real` runs it), two `cascade worker` processes and two
  * `cascade gateway --no-worker` processes, the ledger on the same PostgreSQL. Requests through
  * both gateways, lean and durable, are answered; each is one workflow listed by the Contracts'
  * search attributes in the server's SQL visibility and one ledger row; a repeated
@@ -18,14 +18,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { dropDatabases } from '../../src/cluster/postgres';
-import { freePort } from '../../src/cluster/ports';
-import { startRealCluster, type RealCluster } from '../../src/cluster/real-cluster';
-import { resolveServerBinaries, serverCacheDir, type ServerBinaries } from '../../src/cluster/server-build';
-import { startTopology, type RunningTopology } from '../../src/cluster/topology';
+import { dropDatabases } from '../../src/tools/cluster/postgres';
+import { freePort } from '../../src/tools/cluster/ports';
+import { startRealCluster, type RealCluster } from '../../src/tools/cluster/real-cluster';
+import {
+  resolveServerBinaries,
+  serverCacheDir,
+  type ServerBinaries,
+} from '../../src/tools/cluster/server-build';
+import { startTopology, type RunningTopology } from '../../src/tools/cluster/topology';
 import { readEnv } from '../../src/env';
-import { openLedger } from '../../src/ledger/open';
-import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
+import { openLedger } from '../../src/request/ledger/open';
+import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';
 import { readRows } from '../helpers/rows';
 
 const UNDER_CI = process.env.CI === 'true';

@@ -2,7 +2,7 @@
  * The recorded-model server serving MT-Bench (data/routellm/mt_bench, RouteLLM, Apache-2.0,
  * shipped with the project): the answers of Mixtral and GPT-4-1106 to turn-1 questions,
  * and GPT-4's recorded judgement of exactly those answers, asked in the judge form of
- * src/router/judge.ts, through the official OpenAI client.
+ * src/request/router/judge.ts, through the official OpenAI client.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +12,9 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerRecorded } from '../../src/cli/commands/recorded';
 import { CliError, EXIT } from '../../src/cli/errors';
-import { DatasetError, loadDataset, promptKey } from '../../src/recorded/dataset';
-import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
-import { buildJudgeMessages, JUDGE_SYSTEM, parseJudgeScore } from '../../src/router/judge';
+import { DatasetError, loadDataset, promptKey } from '../../src/tools/recorded-models/dataset';
+import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';
+import { buildJudgeMessages, JUDGE_SYSTEM, parseJudgeScore } from '../../src/request/router/judge';
 import { answerOf, MT_BENCH, mtBenchJudgements, mtBenchQuestions, type Judgement } from '../helpers/mt-bench';
 
 const MIXTRAL = 'mistralai/Mixtral-8x7B-Instruct-v0.1';

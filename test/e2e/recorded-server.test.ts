@@ -10,10 +10,10 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
 import { registerRecorded } from '../../src/cli/commands/recorded';
 import { CliError, EXIT } from '../../src/cli/errors';
-import { parseJsonLine, promptKey } from '../../src/recorded/dataset';
-import { MIN_LOGPROB } from '../../src/recorded/logprobs';
-import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
-import { buildSelfCheckPrompt } from '../../src/router/self-check';
+import { parseJsonLine, promptKey } from '../../src/tools/recorded-models/dataset';
+import { MIN_LOGPROB } from '../../src/tools/recorded-models/logprobs';
+import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';
+import { buildSelfCheckPrompt } from '../../src/request/router/self-check';
 import { shippedData } from '../helpers/data';
 
 interface ModelEntry {

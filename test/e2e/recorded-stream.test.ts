@@ -7,11 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { modelSchema } from '../../src/config/schema';
-import { OpenAICompatibleProvider } from '../../src/providers/openai-compatible';
-import { ProviderError, type ModelCallRequest } from '../../src/providers/types';
-import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
-import type { StreamGateInfo } from '../../src/recorded/stream';
+import { modelSchema } from '../../src/request/config/schema';
+import { OpenAICompatibleProvider } from '../../src/request/providers/openai-compatible';
+import { ProviderError, type ModelCallRequest } from '../../src/request/providers/types';
+import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';
+import type { StreamGateInfo } from '../../src/tools/recorded-models/stream';
 import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
 

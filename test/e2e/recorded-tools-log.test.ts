@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LoggedRequest } from '../../src/recorded/request-log';
-import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
+import type { LoggedRequest } from '../../src/tools/recorded-models/request-log';
+import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';
 import { shippedData } from '../helpers/data';
 
 const TOOLS = shippedData('synthetic', 'tools', 'tool_calls.jsonl');

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../src/monitors/types';
-import { REPORT_CHARTS, renderReportHtml } from '../../src/report/html';
+import type { Report } from '../../src/watch/monitors/types';
+import { REPORT_CHARTS, renderReportHtml } from '../../src/watch/report/html';
 import { buildEmptyReport, buildReport } from '../helpers/report-fixture';
 import { findChromium } from '../helpers/chromium';
 

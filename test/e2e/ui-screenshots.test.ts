@@ -2,7 +2,7 @@
  * What issue #17 says a person must be able to see, screenshotted in headless Chromium:
  *
  *  1. the Temporal Web UI's page of a finished cascade that escalated, with the outcome the
- *     workflow sets as its Current Details (src/router/outcome-details.ts: who answered, each
+ *     workflow sets as its Current Details (src/request/router/outcome-details.ts: who answered, each
  *     escalation with its reason, cost vs the baseline) visible on the page;
  *  2. the HTML report of the same requests, written by the compiled `cascade report --html`.
  *
@@ -23,14 +23,14 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CascadeClient } from '../../src/client/cascade-client';
-import { validateConfig } from '../../src/config/load';
-import { money } from '../../src/report/format';
-import { outcomeDetails } from '../../src/router/outcome-details';
-import type { Trace } from '../../src/router/trace';
-import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
+import { CascadeClient } from '../../src/doors/client/cascade-client';
+import { validateConfig } from '../../src/request/config-file/load';
+import { money } from '../../src/watch/report/format';
+import { outcomeDetails } from '../../src/request/router/outcome-details';
+import type { Trace } from '../../src/request/router/trace';
+import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';
 import { startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { startWorkers, type RunningWorkers } from '../../src/worker';
+import { startWorkers, type RunningWorkers } from '../../src/temporal/worker';
 import { runCascade } from '../helpers/cli';
 import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';

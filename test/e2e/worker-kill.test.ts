@@ -17,12 +17,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import { CascadeClient } from '../../src/client/cascade-client';
-import { loadConfig } from '../../src/config/load';
-import type { Ledger } from '../../src/ledger/types';
-import { startRecordedServer, type RecordedServer } from '../../src/recorded/server';
-import type { Trace } from '../../src/router/trace';
-import { parseSamples } from '../../src/telemetry/prometheus-text';
+import { CascadeClient } from '../../src/doors/client/cascade-client';
+import { loadConfig } from '../../src/request/config-file/load';
+import type { Ledger } from '../../src/request/ledger/types';
+import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';
+import type { Trace } from '../../src/request/router/trace';
+import { parseSamples } from '../../src/watch/telemetry/prometheus-text';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 import { readRows } from '../helpers/rows';
 import { testClient } from '../helpers/temporal';
@@ -90,7 +90,7 @@ const CASES = [
   { execution: 'durable', n: N, lostAs: 'timeout', maxAttempts: 3 },
   { execution: 'lean', n: 100, lostAs: 'lost', maxAttempts: 3 },
   // One attempt per rung: the timed-out call is the request's last, and no later attempt reads the
-  // journal for it; the ledger write does (src/router/lost-usage.ts), and the request fails.
+  // journal for it; the ledger write does (src/request/router/lost-usage.ts), and the request fails.
   { execution: 'durable', n: 10, lostAs: 'timeout', maxAttempts: 1 },
 ] as const;
 

@@ -1,6 +1,6 @@
 /**
  * The data shipped with the project, under data/: the synthetic sets (data/synthetic, made by
- * src/synthetic/generate.ts, in the row shape of ../shared/data) and the Apache-2.0 recorded
+ * src/tools/synthetic-data/generate.ts, in the row shape of ../shared/data) and the Apache-2.0 recorded
  * sets (data/routellm, data/llmdrift). Tests of code paths read these, so they run on any clone;
  * only the measurements of test/shared/ need ../shared/data (test/helpers/shared-data.ts).
  */

@@ -1,11 +1,11 @@
 /**
  * Synthetic finished traces and their record metadata, for ledger and metrics tests that need
- * rows without running workflows. Shaped like real traces (src/router/trace.ts).
+ * rows without running workflows. Shaped like real traces (src/request/router/trace.ts).
  */
-import type { RecordMeta } from '../../src/ledger/outcome';
-import { outcomeFromTrace } from '../../src/ledger/outcome';
-import type { OutcomeRecord } from '../../src/ledger/types';
-import type { Trace } from '../../src/router/trace';
+import type { RecordMeta } from '../../src/request/ledger/outcome';
+import { outcomeFromTrace } from '../../src/request/ledger/outcome';
+import type { OutcomeRecord } from '../../src/request/ledger/types';
+import type { Trace } from '../../src/request/router/trace';
 
 export interface FakeOptions {
   id: string;

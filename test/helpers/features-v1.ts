@@ -1,11 +1,11 @@
 /**
- * The prompt features as they were before issue #16 (src/router/features.ts at 83da529): the
+ * The prompt features as they were before issue #16 (src/request/router/features.ts at 83da529): the
  * reference the linear-time implementation is compared with, value for value
  * (test/unit/features-linear.test.ts). Its INSTRUCTION, ENUMERATION and CHOICE_ASK regexes are
  * quadratic on runs of blank lines: only feed it small inputs. Test code only; never imported by
  * src/.
  */
-import type { ChatMessage } from '../../src/providers/types';
+import type { ChatMessage } from '../../src/request/providers/types';
 
 export const RULES_CLASSIFIER_VERSION = 'rules-v1';
 

@@ -12,8 +12,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { describe, it } from 'vitest';
-import { openLedger } from '../../src/ledger/open';
-import type { Ledger } from '../../src/ledger/types';
+import { openLedger } from '../../src/request/ledger/open';
+import type { Ledger } from '../../src/request/ledger/types';
 
 export interface LedgerBackend {
   name: 'sqlite' | 'postgres';

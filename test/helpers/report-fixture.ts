@@ -14,8 +14,8 @@ import {
   REPORT_VERSION,
   type RetryRow,
   type SeriesPoint,
-} from '../../src/monitors/types';
-import { seededRandom } from '../../src/router/random';
+} from '../../src/watch/monitors/types';
+import { seededRandom } from '../../src/request/router/random';
 
 export const HOUR = 3_600_000;
 /** 2026-11-27 00:00 UTC. */

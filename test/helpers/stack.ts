@@ -8,15 +8,15 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { inject } from 'vitest';
-import { CascadeClient } from '../../src/client/cascade-client';
-import { validateConfig, type LoadedConfig } from '../../src/config/load';
-import type { Ledger } from '../../src/ledger/types';
+import { CascadeClient } from '../../src/doors/client/cascade-client';
+import { validateConfig, type LoadedConfig } from '../../src/request/config-file/load';
+import type { Ledger } from '../../src/request/ledger/types';
 import {
   startRecordedServer,
   type RecordedServer,
   type RecordedServerOptions,
-} from '../../src/recorded/server';
-import { startWorkers, type RunningWorkers } from '../../src/worker';
+} from '../../src/tools/recorded-models/server';
+import { startWorkers, type RunningWorkers } from '../../src/temporal/worker';
 
 export interface StackTask {
   route: 'static' | 'direct-small' | 'cascade' | 'latency-budget';

@@ -8,14 +8,14 @@
  *
  * Skipped otherwise. A recording is written only after its trace shows what the fixture's name
  * promises. Each history is written in the SDK's JSON history format (historyToJson of
- * src/client/replay.ts, the format `temporal workflow show --output json` writes), with the
+ * src/doors/client/replay.ts, the format `temporal workflow show --output json` writes), with the
  * `identity` fields (pid@hostname of the recording machine) replaced and the project's absolute
  * path in failure stack traces shortened to `<project>`: neither takes part in replay.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyToJson } from '../../src/client/replay';
+import { historyToJson } from '../../src/doors/client/replay';
 import { readRows } from '../helpers/rows';
 import { scriptFaults, startStack, type Stack } from '../helpers/stack';
 import { fixturePath, MONITOR_FIXTURE, REPLAY_STACK, ROWS_FILE, SCENARIOS } from './scenarios';

@@ -1,5 +1,5 @@
 /**
- * `cascade replay` and the library behind it (src/client/replay.ts): the committed fixtures
+ * `cascade replay` and the library behind it (src/doors/client/replay.ts): the committed fixtures
  * replay cleanly from the workflow source of this build, a file that is not a history is refused
  * with its name, a changed history fails on its own line, and a history fetched from the real
  * dev server (by workflow id, or exported with `temporal workflow show --output json`) replays.
@@ -16,7 +16,7 @@ import {
   parseHistory,
   readHistoryFile,
   replayHistories,
-} from '../../src/client/replay';
+} from '../../src/doors/client/replay';
 import { main } from '../../src/cli/main';
 import { readEnv } from '../../src/env';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
@@ -71,7 +71,7 @@ async function runCli(args: string[]): Promise<{ code: number; stdout: string; s
 
 describe('replayHistories', () => {
   it('replays every committed fixture cleanly from the workflow source of this build', async () => {
-    // No prebuilt bundle: this bundles workflows/ as found from src/client/replay.ts.
+    // No prebuilt bundle: this bundles src/temporal/workflows/ as found from src/doors/client/replay.ts.
     const histories = await Promise.all(
       FIXTURES.map(async (f) => ({ name: path.basename(f), history: await readHistoryFile(f) })),
     );

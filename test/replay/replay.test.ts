@@ -1,6 +1,6 @@
 /**
  * Every recorded history in test/replay/*.json replays cleanly against the current workflow
- * code (the run's one workflow bundle, test/global-setup.ts), so a change to workflows/ that
+ * code (the run's one workflow bundle, test/global-setup.ts), so a change to src/temporal/workflows/ that
  * would break running workflows fails CI. And the check has teeth: the same histories replayed
  * against a deliberately changed cascadeWorkflow fail with a DeterminismViolationError.
  *
@@ -13,7 +13,7 @@ import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { readHistoryFile } from '../../src/client/replay';
+import { readHistoryFile } from '../../src/doors/client/replay';
 import { REPLAY_DIR, SCENARIO_NAMES } from './scenarios';
 
 const files = fs

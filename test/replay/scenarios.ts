@@ -6,14 +6,14 @@
  * Only Apache-2.0 data (test/fixtures/replay-rows.jsonl, see test/fixtures/NOTICE) ends up in
  * the committed histories. Those sets record answers but no logprobs and no JSON answers, which
  * decides the paths a fixture can take:
- * - a confidence check on them has no signal, so it fails (the real behaviour, activities/check.ts):
+ * - a confidence check on them has no signal, so it fails (the real behaviour, src/temporal/activities/check.ts):
  *   that is the low-confidence escalation;
  * - no answer is JSON, so a response schema always fails: that is the schema-invalid escalation;
  * - no first rung can pass a check, so "no escalation" is the `static` route (one model, no check).
  */
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { Trace } from '../../src/router/trace';
+import type { Trace } from '../../src/request/router/trace';
 import type { StackOptions } from '../helpers/stack';
 
 export const REPLAY_DIR = __dirname;
@@ -266,7 +266,7 @@ SCENARIOS.push({
   },
 });
 
-/** One scheduled monitor evaluation (workflows/monitor.ts), recorded by record.test.ts. */
+/** One scheduled monitor evaluation (src/temporal/workflows/monitor.ts), recorded by record.test.ts. */
 export const MONITOR_FIXTURE = 'monitor-evaluation';
 
 export const SCENARIO_NAMES = [

@@ -21,17 +21,17 @@
  */
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { pricesFromConfig, readLabelledData } from '../../src/calibration/labelled-data';
-import { loadConfig } from '../../src/config/load';
+import { pricesFromConfig, readLabelledData } from '../../src/tools/calibrate/labelled-data';
+import { loadConfig } from '../../src/request/config-file/load';
 import {
   fitCascadeCalibration,
   type FitOptions,
   type LabelledRow,
   policyOfArtefact,
-} from '../../src/router/calibration/fit';
-import { binomialCdf } from '../../src/router/calibration/guarantee';
-import { replayRequest } from '../../src/router/calibration/simulate';
-import { seededRandom } from '../../src/router/random';
+} from '../../src/tools/calibrate/fit';
+import { binomialCdf } from '../../src/tools/calibrate/guarantee';
+import { replayRequest } from '../../src/tools/calibrate/simulate';
+import { seededRandom } from '../../src/request/router/random';
 import { sharedDataPath } from '../helpers/shared-data';
 import { describeShared } from '../helpers/shared-suite';
 

@@ -10,11 +10,11 @@
 import path from 'node:path';
 import { expect, it } from 'vitest';
 import YAML from 'yaml';
-import { advise, fixedRulePolicy } from '../../src/advise/analyse';
-import { evidenceFromLabelled } from '../../src/advise/evidence';
-import { formatMarkdown, formatSnippet } from '../../src/advise/format';
-import { pricesFromConfig } from '../../src/calibration/labelled-data';
-import { loadConfig } from '../../src/config/load';
+import { advise, fixedRulePolicy } from '../../src/tools/advise/analyse';
+import { evidenceFromLabelled } from '../../src/tools/advise/evidence';
+import { formatMarkdown, formatSnippet } from '../../src/tools/advise/format';
+import { pricesFromConfig } from '../../src/tools/calibrate/labelled-data';
+import { loadConfig } from '../../src/request/config-file/load';
 
 const prices = pricesFromConfig(
   loadConfig(path.resolve(__dirname, '../../cascade.config.yaml')).config.models,

@@ -9,11 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { advise, auc, fixedRulePolicy } from '../../src/advise/analyse';
-import { evidenceFromLabelled } from '../../src/advise/evidence';
+import { advise, auc, fixedRulePolicy } from '../../src/tools/advise/analyse';
+import { evidenceFromLabelled } from '../../src/tools/advise/evidence';
 import { parseTokens } from '../../src/cli/commands/advise';
-import type { LabelledRow } from '../../src/router/calibration/fit';
-import { seededRandom } from '../../src/router/random';
+import type { LabelledRow } from '../../src/tools/calibrate/fit';
+import { seededRandom } from '../../src/request/router/random';
 import { shippedData } from '../helpers/data';
 import { adviseOnLabelledSets } from './advise-cases';
 

@@ -8,9 +8,9 @@ import path from 'node:path';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { monitorsSchema } from '../../src/config/monitors-schema';
-import { MONITORS } from '../../src/monitors/types';
-import { registerMonitorGauges } from '../../src/telemetry/monitor-gauges';
+import { monitorsSchema } from '../../src/request/config/monitors-schema';
+import { MONITORS } from '../../src/watch/monitors/types';
+import { registerMonitorGauges } from '../../src/watch/telemetry/monitor-gauges';
 
 interface Rule {
   alert: string;

@@ -4,8 +4,8 @@
  * task, the rung and the model (self_check too: its P(yes) comes from logprobs); judge rungs pass.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors';
-import { parseConfig } from '../../src/config/load';
+import { ConfigError } from '../../src/request/config/errors';
+import { parseConfig } from '../../src/request/config-file/load';
 
 const models = `
 models:

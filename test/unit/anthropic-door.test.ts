@@ -3,16 +3,16 @@
  * body, parameter names mapped back, stop sequences, and the order of the streamed events.
  */
 import { describe, expect, it } from 'vitest';
-import { messageEvents } from '../../src/gateway/anthropic-stream';
+import { messageEvents } from '../../src/doors/gateway/anthropic-stream';
 import {
   anthropicParam,
   applyStopSequences,
   servedOutputTokens,
   toAnthropicMessage,
   toChatBody,
-} from '../../src/gateway/anthropic-translate';
-import { parseMessages } from '../../src/gateway/anthropic-validation';
-import { GatewayError } from '../../src/gateway/errors';
+} from '../../src/doors/gateway/anthropic-translate';
+import { parseMessages } from '../../src/doors/gateway/anthropic-validation';
+import { GatewayError } from '../../src/doors/gateway/errors';
 import { fakeTrace } from '../helpers/fake-trace';
 
 const user = [{ role: 'user', content: 'hi' }];

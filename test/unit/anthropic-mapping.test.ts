@@ -10,13 +10,17 @@ import {
   APIUserAbortError,
 } from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { type FailureContext, classifyFailure, isAbortError } from '../../src/providers/classify';
-import { anthropicBaseUrl, AnthropicProvider } from '../../src/providers/anthropic';
-import { createProvider } from '../../src/providers/registry';
-import { ProviderError } from '../../src/providers/types';
-import { modelSchema } from '../../src/config/schema';
-import { messagesRequestSchema, toChatRequest } from '../../src/recorded/anthropic-route';
-import { promptKey } from '../../src/recorded/dataset';
+import {
+  type FailureContext,
+  classifyFailure,
+  isAbortError,
+} from '../../src/request/providers/failure-class';
+import { anthropicBaseUrl, AnthropicProvider } from '../../src/request/providers/anthropic';
+import { createProvider } from '../../src/request/providers/registry';
+import { ProviderError } from '../../src/request/providers/types';
+import { modelSchema } from '../../src/request/config/schema';
+import { messagesRequestSchema, toChatRequest } from '../../src/tools/recorded-models/anthropic-route';
+import { promptKey } from '../../src/tools/recorded-models/dataset';
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 const KEY = 'sk-ant-api03-0123456789abcdefSECRET';

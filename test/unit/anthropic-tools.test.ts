@@ -3,8 +3,8 @@
  * turns in Anthropic's terms, and `tool_use` blocks read back as tool calls.
  */
 import { describe, expect, it } from 'vitest';
-import { modelSchema } from '../../src/config/schema';
-import { AnthropicProvider } from '../../src/providers/anthropic';
+import { modelSchema } from '../../src/request/config/schema';
+import { AnthropicProvider } from '../../src/request/providers/anthropic';
 
 const config = modelSchema.parse({
   provider: 'anthropic',

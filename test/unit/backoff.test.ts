@@ -1,11 +1,11 @@
 /**
- * Retry waits (src/router/backoff.ts): exponential and capped, never shorter than Retry-After,
+ * Retry waits (src/request/router/backoff.ts): exponential and capped, never shorter than Retry-After,
  * and spread by jitter so that requests failed together by one 429 burst do not retry in the
  * same instant. The workflow draws the jitter from its deterministic Math.random.
  */
 import { describe, expect, it } from 'vitest';
-import { backoffMs } from '../../src/router/backoff';
-import { seededRandom } from '../../src/router/random';
+import { backoffMs } from '../../src/request/router/backoff';
+import { seededRandom } from '../../src/request/router/random';
 
 const LIMITS = { initialBackoffMs: 500, maxBackoffMs: 10_000 };
 

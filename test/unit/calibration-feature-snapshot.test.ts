@@ -9,20 +9,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decide } from '../../src/router/decide';
-import { ArtefactError, readArtefactFile, stampVersions } from '../../src/calibration/artefact-file';
-import { readLabelledData } from '../../src/calibration/labelled-data';
+import { decide } from '../../src/request/router/decide';
+import { ArtefactError, readArtefactFile, stampVersions } from '../../src/request/config-file/artefact-file';
+import { readLabelledData } from '../../src/tools/calibrate/labelled-data';
 import {
   type CalibrateOutcome,
   featureSnapshot,
   recordedFeatures,
   runCalibration,
-} from '../../src/calibration/run';
-import { outcomeFromTrace } from '../../src/ledger/outcome';
-import { psi, psiAgainst } from '../../src/monitors/stats';
-import { artefactContent } from '../../src/router/calibration/artefact';
-import { canonicalJson } from '../../src/router/canonical-json';
-import { ruleComplexity, STRUCTURAL_FEATURE_NAMES, structuralFeatures } from '../../src/router/features';
+} from '../../src/tools/calibrate/run';
+import { outcomeFromTrace } from '../../src/request/ledger/outcome';
+import { psi, psiAgainst } from '../../src/watch/monitors/stats';
+import { artefactContent } from '../../src/request/router/calibration/artefact';
+import { canonicalJson } from '../../src/request/router/canonical-json';
+import {
+  ruleComplexity,
+  STRUCTURAL_FEATURE_NAMES,
+  structuralFeatures,
+} from '../../src/request/router/features';
 import { fakeMeta, fakeTrace } from '../helpers/fake-trace';
 import { shippedData } from '../helpers/data';
 

@@ -1,5 +1,5 @@
 /**
- * The guarantee's statistics (src/router/calibration/guarantee.ts) and the ladder selection that
+ * The guarantee's statistics (src/tools/calibrate/guarantee.ts) and the ladder selection that
  * uses them (select.ts), on simulated rows: the p-value is exact (valid at the boundary of the
  * null, not just asymptotically), has power when a policy is clearly good, its lower bound inverts
  * it, fixed-sequence testing stops at the first failure, and the selection chooses the ladder
@@ -21,14 +21,14 @@ import {
   heldOutTest,
   chooseStatistic,
   bettingTest,
-} from '../../src/router/calibration/guarantee';
+} from '../../src/tools/calibrate/guarantee';
 import {
   ladderSubsets,
   type ModelRung,
   selectPolicy,
   type SelectRow,
-} from '../../src/router/calibration/select';
-import { seededRandom } from '../../src/router/random';
+} from '../../src/tools/calibrate/select';
+import { seededRandom } from '../../src/request/router/random';
 
 /** P(Binomial(n, p) >= k): how surprising k or more failures are at rate p. */
 const upperTail = (k: number, n: number, p: number) => 1 - binomialCdf(k - 1, n, p);

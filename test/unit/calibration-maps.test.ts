@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fitIsotonic, fitPlatt, selectCalibrationMap } from '../../src/router/calibration/maps';
-import { apgr, auc, cpt, logLoss, routerCurve } from '../../src/router/calibration/metrics';
-import { seededRandom } from '../../src/router/random';
-import { calibrate, RAW_LOGPROB_FLOOR } from '../../src/router/confidence';
+import { fitIsotonic, fitPlatt, selectCalibrationMap } from '../../src/tools/calibrate/maps';
+import { apgr, auc, cpt, logLoss, routerCurve } from '../../src/tools/calibrate/metrics';
+import { seededRandom } from '../../src/request/router/random';
+import { calibrate, RAW_LOGPROB_FLOOR } from '../../src/request/router/confidence';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 

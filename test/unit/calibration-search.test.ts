@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { PairedBootstrap, quantileOf } from '../../src/router/calibration/bootstrap';
-import { seededRandom } from '../../src/router/random';
-import { searchPolicy } from '../../src/router/calibration/search';
+import { PairedBootstrap, quantileOf } from '../../src/tools/calibrate/bootstrap';
+import { seededRandom } from '../../src/request/router/random';
+import { searchPolicy } from '../../src/tools/calibrate/search';
 import {
   replayRequest,
   replaySummary,
   type RecordedOutcome,
   type ReplayRow,
   type RungPolicy,
-} from '../../src/router/calibration/simulate';
-import { confidenceStands, decideRung, shouldSkipRung } from '../../src/router/rung-decision';
+} from '../../src/tools/calibrate/simulate';
+import { confidenceStands, decideRung, shouldSkipRung } from '../../src/request/router/rung-decision';
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 const identity = { kind: 'identity' as const };

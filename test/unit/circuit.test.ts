@@ -7,14 +7,14 @@ import {
   type CircuitOptions,
   type CircuitPermit,
   healthEffect,
-} from '../../src/providers/circuit';
-import { EndpointPool } from '../../src/providers/endpoint-pool';
+} from '../../src/request/providers/circuit';
+import { EndpointPool } from '../../src/request/providers/endpoint-pool';
 import {
   type ErrorClass,
   type ModelCallResult,
   type ModelProvider,
   ProviderError,
-} from '../../src/providers/types';
+} from '../../src/request/providers/types';
 
 function harness(overrides: Partial<CircuitOptions> = {}) {
   const clock = { t: 1_000_000 };

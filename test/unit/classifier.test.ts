@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { trainClassifier } from '../../src/router/calibration/train-classifier';
-import { compileClassifier, predictWithClassifier, type ClassifierModel } from '../../src/router/classifier';
-import { promptFeatures } from '../../src/router/features';
-import { seededRandom } from '../../src/router/random';
+import { trainClassifier } from '../../src/tools/calibrate/train-classifier';
+import {
+  compileClassifier,
+  predictWithClassifier,
+  type ClassifierModel,
+} from '../../src/request/router/classifier';
+import { promptFeatures } from '../../src/request/router/features';
+import { seededRandom } from '../../src/request/router/random';
 
 const HASHING = { bits: 10, ngrams: [1, 2] };
 const EASY = ['capital', 'colour', 'spell', 'name', 'count'];

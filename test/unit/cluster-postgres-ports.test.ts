@@ -1,14 +1,14 @@
 /**
- * The small pieces of src/cluster/ that the real-cluster e2e test would only catch as a failed
+ * The small pieces of src/tools/cluster/ that the real-cluster e2e test would only catch as a failed
  * start: the ports it picks fit the server's membership table (a PostgreSQL smallint, so below
  * 32768), are never handed out twice before they are bound, and the ledger URL it builds for the
  * `cascade` role points at the right database without keeping the admin's credentials.
  */
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../src/cluster/ports';
-import { postgresTarget, roleUrl } from '../../src/cluster/postgres';
+import { freePort } from '../../src/tools/cluster/ports';
+import { postgresTarget, roleUrl } from '../../src/tools/cluster/postgres';
 
-describe('src/cluster', () => {
+describe('src/tools/cluster', () => {
   it('picks distinct free ports that fit a smallint', async () => {
     const ports: number[] = [];
     for (let i = 0; i < 40; i++) ports.push(await freePort());

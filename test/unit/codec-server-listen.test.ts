@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AesGcmPayloadCodec } from '../../src/codec/aes-gcm-codec';
-import { parseCodecKeys } from '../../src/codec/keys';
-import { CodecServerConfigError, isLoopbackHost, startCodecServer } from '../../src/codec/server';
+import { AesGcmPayloadCodec } from '../../src/request/codec/aes-gcm-codec';
+import { parseCodecKeys } from '../../src/request/codec/keys';
+import { CodecServerConfigError, isLoopbackHost, startCodecServer } from '../../src/request/codec/server';
 
 const codec = new AesGcmPayloadCodec(parseCodecKeys(`k1:${randomBytes(32).toString('base64')}`));
 

@@ -11,7 +11,7 @@ import {
   parseCodecKeys,
   payloadKeyId,
   payloadsToJson,
-} from '../../src/codec';
+} from '../../src/request/codec';
 import { readEnv } from '../../src/env';
 
 const key = () => randomBytes(32).toString('base64');

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/errors';
-import { loadConfig, parseConfig } from '../../src/config/load';
+import { ConfigError } from '../../src/request/config/errors';
+import { loadConfig, parseConfig } from '../../src/request/config-file/load';
 
 const projectConfig = path.resolve(__dirname, '../../cascade.config.yaml');
 

@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { pricesFromConfig } from '../../src/calibration/labelled-data';
-import { runCalibration } from '../../src/calibration/run';
-import { loadConfig } from '../../src/config/load';
-import { demoSet, SHIPPED_HELDOUT, SHIPPED_TASK, SHIPPED_TRAIN } from '../../src/demo/demo-set';
+import { pricesFromConfig } from '../../src/tools/calibrate/labelled-data';
+import { runCalibration } from '../../src/tools/calibrate/run';
+import { loadConfig } from '../../src/request/config-file/load';
+import { demoSet, SHIPPED_HELDOUT, SHIPPED_TASK, SHIPPED_TRAIN } from '../../src/tools/demo/demo-set';
 
 const root = path.resolve(__dirname, '../..');
 const SOURCE = path.join(root, 'data/routellm/gsm8k.jsonl');

@@ -1,12 +1,12 @@
 /**
- * The demo's per-task verdict (src/demo/verdict.ts) and the batch summary with shadow children
- * (src/client/summary.ts): figures from traces and recorded labels only, and a plain verdict.
+ * The demo's per-task verdict (src/tools/demo/verdict.ts) and the batch summary with shadow children
+ * (src/doors/client/summary.ts): figures from traces and recorded labels only, and a plain verdict.
  */
 import { describe, expect, it } from 'vitest';
-import { formatSummaryTable, summarize } from '../../src/client/summary';
-import { parseConfig } from '../../src/config/load';
-import { formatVerdicts, servedCorrect, taskVerdicts } from '../../src/demo/verdict';
-import { TRACE_VERSION, type Trace } from '../../src/router/trace';
+import { formatSummaryTable, summarize } from '../../src/doors/client/summary';
+import { parseConfig } from '../../src/request/config-file/load';
+import { formatVerdicts, servedCorrect, taskVerdicts } from '../../src/tools/demo/verdict';
+import { TRACE_VERSION, type Trace } from '../../src/request/router/trace';
 
 const config = parseConfig(`
 temporal: { costPerAction: 0.00001 }

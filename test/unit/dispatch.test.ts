@@ -1,6 +1,6 @@
 import { Gauge, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import type { ModelCallResult, ModelProvider } from '../../src/providers/types';
+import type { ModelCallResult, ModelProvider } from '../../src/request/providers/types';
 import {
   candidatesFromSnapshot,
   decideDispatch,
@@ -12,9 +12,9 @@ import {
   type DispatchCandidateInput,
   type DispatchInput,
   type EndpointSnapshot,
-} from '../../src/router/dispatch';
-import { EndpointStats, median, withEndpointStats } from '../../src/telemetry/endpoint-stats';
-import { gaugeForModel, parseSamples } from '../../src/telemetry/prometheus-text';
+} from '../../src/request/router/dispatch';
+import { EndpointStats, median, withEndpointStats } from '../../src/watch/telemetry/endpoint-stats';
+import { gaugeForModel, parseSamples } from '../../src/watch/telemetry/prometheus-text';
 
 const NO_SIGNALS = { temporalBacklog: null, workerInFlight: null, endpointQueue: null };
 

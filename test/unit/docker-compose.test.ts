@@ -12,12 +12,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { isLoopbackHost } from '../../src/codec/server';
-import { loadConfig } from '../../src/config/load';
-import { DYNAMIC_CONFIG_FILE, SERVER_CONFIG_DIR } from '../../src/cluster/paths';
+import { isLoopbackHost } from '../../src/request/codec/server';
+import { loadConfig } from '../../src/request/config-file/load';
+import { DYNAMIC_CONFIG_FILE, SERVER_CONFIG_DIR } from '../../src/tools/cluster/paths';
 import { ENV_NAMES } from '../../src/env';
-import { createCascadeMetrics } from '../../src/telemetry/metrics';
-import { registerMonitorGauges } from '../../src/telemetry/monitor-gauges';
+import { createCascadeMetrics } from '../../src/watch/telemetry/metrics';
+import { registerMonitorGauges } from '../../src/watch/telemetry/monitor-gauges';
 
 const root = path.resolve(__dirname, '../..');
 const read = (rel: string) => fs.readFileSync(path.join(root, rel), 'utf8');
@@ -272,7 +272,7 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('runs the Temporal server on the config files `npm run stack:real` runs it on (src/cluster/)', () => {
+  it('runs the Temporal server on the config files `npm run stack:real` runs it on (src/tools/cluster/)', () => {
     const temporal = services['temporal']!;
     const env = envOf(temporal);
     const mounts = volumeMounts(temporal);
@@ -390,7 +390,7 @@ describe('docker-compose.yml', () => {
 
   it('gives a codec server that listens off loopback its token, and no other service the token', () => {
     // `cascade codec-server` refuses to listen beyond loopback without CASCADE_CODEC_SERVER_TOKEN
-    // (src/codec/server.ts): in a container it listens on 0.0.0.0, reachable by every service.
+    // (src/request/codec/server.ts): in a container it listens on 0.0.0.0, reachable by every service.
     const codecServers = names.filter((n) => commandOf(services[n]!)[0] === 'codec-server');
     expect(codecServers).toEqual(['cascade-codec-server']);
     for (const n of codecServers) {
@@ -507,8 +507,8 @@ describe('Prometheus and Grafana', () => {
     // The gateway is scraped exactly when it serves a /metrics (a job without one would be a
     // target that is always down).
     const gatewayMetrics = fs
-      .readdirSync(path.join(root, 'src/gateway'))
-      .some((f) => /['"`]\/metrics['"`]/.test(read(`src/gateway/${f}`)));
+      .readdirSync(path.join(root, 'src/doors/gateway'))
+      .some((f) => /['"`]\/metrics['"`]/.test(read(`src/doors/gateway/${f}`)));
     expect(targets.some((t) => t.host === 'cascade-gateway')).toBe(gatewayMetrics);
   });
 

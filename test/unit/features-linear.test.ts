@@ -22,8 +22,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChatMessage } from '../../src/providers/types';
-import { parseJsonLine } from '../../src/recorded/dataset';
+import type { ChatMessage } from '../../src/request/providers/types';
+import { parseJsonLine } from '../../src/tools/recorded-models/dataset';
 import {
   FEATURE_TEXT_LIMIT,
   featureText,
@@ -32,7 +32,7 @@ import {
   promptText,
   ruleComplexity,
   structuralFeatures,
-} from '../../src/router/features';
+} from '../../src/request/router/features';
 import { SHIPPED_DATA } from '../helpers/data';
 import * as v1 from '../helpers/features-v1';
 import { hasSharedData, SHARED_DATA_DIR } from '../helpers/shared-data';
@@ -333,7 +333,7 @@ describe('bounded and linear', () => {
   it('finishes a megabyte of each adversarial shape', async () => {
     const code = `
       const { parentPort } = require('node:worker_threads');
-      const f = require(${JSON.stringify(path.resolve(__dirname, '../../src/router/features.ts'))});
+      const f = require(${JSON.stringify(path.resolve(__dirname, '../../src/request/router/features.ts'))});
       const M = 1 << 20;
       const fill = (unit) => unit.repeat(Math.ceil(M / unit.length)).slice(0, M);
       const shapes = {

@@ -5,7 +5,7 @@ import {
   ruleComplexity,
   STRUCTURAL_FEATURE_NAMES,
   structuralFeatures,
-} from '../../src/router/features';
+} from '../../src/request/router/features';
 
 describe('structural features', () => {
   it('counts instructions, nested conditions, enumerations, code, tools, formats and questions', () => {

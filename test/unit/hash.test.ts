@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unitHash } from '../../src/router/hash';
+import { unitHash } from '../../src/request/router/hash';
 
 describe('unitHash (rollout buckets and shadow samples)', () => {
   it('is stable and in [0, 1)', () => {

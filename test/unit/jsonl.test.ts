@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { JsonlError, parseJsonl, readJsonl } from '../../src/client/jsonl';
+import { JsonlError, parseJsonl, readJsonl } from '../../src/doors/client/jsonl';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jsonl-test-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

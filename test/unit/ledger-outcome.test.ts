@@ -3,16 +3,16 @@
  * record activity's write-once metrics (against an in-memory SQLite ledger).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRecordActivities, isPermanentLedgerError } from '../../activities/record-outcome';
-import { validateConfig } from '../../src/config/load';
-import { openLedger, parseLedgerUrl } from '../../src/ledger/open';
-import { outcomeFromTrace } from '../../src/ledger/outcome';
-import { numberPlaceholders } from '../../src/ledger/postgres';
-import { promptHash } from '../../src/ledger/prompt-hash';
-import { monthStartUtc, spendCapMessage } from '../../src/ledger/spend-cap';
-import { LedgerUrlError, redactUrl, type Ledger } from '../../src/ledger/types';
-import { createCascadeMetrics } from '../../src/telemetry/metrics';
-import { parseSamples } from '../../src/telemetry/prometheus-text';
+import { createRecordActivities, isPermanentLedgerError } from '../../src/temporal/activities/record-outcome';
+import { validateConfig } from '../../src/request/config-file/load';
+import { openLedger, parseLedgerUrl } from '../../src/request/ledger/open';
+import { outcomeFromTrace } from '../../src/request/ledger/outcome';
+import { numberPlaceholders } from '../../src/request/ledger/postgres';
+import { promptHash } from '../../src/request/ledger/prompt-hash';
+import { monthStartUtc, spendCapMessage } from '../../src/request/ledger/spend-cap';
+import { LedgerUrlError, redactUrl, type Ledger } from '../../src/request/ledger/types';
+import { createCascadeMetrics } from '../../src/watch/telemetry/metrics';
+import { parseSamples } from '../../src/watch/telemetry/prometheus-text';
 import { fakeMeta, fakeTrace } from '../helpers/fake-trace';
 
 describe('outcomeFromTrace', () => {

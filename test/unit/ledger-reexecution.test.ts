@@ -6,8 +6,8 @@
  * first, or a record of another run changes nothing. On SQLite and PostgreSQL alike.
  */
 import { afterAll, expect, it } from 'vitest';
-import { outcomeFromTrace } from '../../src/ledger/outcome';
-import type { Ledger } from '../../src/ledger/types';
+import { outcomeFromTrace } from '../../src/request/ledger/outcome';
+import type { Ledger } from '../../src/request/ledger/types';
 import { fakeMeta, fakeTrace } from '../helpers/fake-trace';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 

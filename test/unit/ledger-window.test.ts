@@ -3,9 +3,9 @@
  * buildReport on top of them, against SQLite and PostgreSQL alike (test/helpers/ledgers.ts).
  */
 import { afterAll, expect, it } from 'vitest';
-import { outcomeFromTrace } from '../../src/ledger/outcome';
-import type { Ledger } from '../../src/ledger/types';
-import { buildReport } from '../../src/monitors/build-report';
+import { outcomeFromTrace } from '../../src/request/ledger/outcome';
+import type { Ledger } from '../../src/request/ledger/types';
+import { buildReport } from '../../src/watch/monitors/build-report';
 import { fakeMeta, fakeTrace, type FakeOptions } from '../helpers/fake-trace';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 import { config } from './monitors-fixtures';

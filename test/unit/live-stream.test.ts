@@ -1,20 +1,20 @@
 /**
  * Live streaming's rule and channel (issue #17), without I/O: which rung's answer may stream as
- * the model produces it (src/router/live-stream.ts, the one rule the activity and the gateway
- * share), and the in-process channel's states (activities/live-channel.ts): one subscriber per
+ * the model produces it (src/request/router/live-stream.ts, the one rule the activity and the gateway
+ * share), and the in-process channel's states (src/temporal/activities/live-channel.ts): one subscriber per
  * workflow, a sink only for a rung nothing can overrule and for the request the subscriber sent,
  * a retry may stream only while nothing has reached the caller.
  */
 import { describe, expect, it } from 'vitest';
-import { LiveChannels, type LiveCall, type LiveListener } from '../../activities/live-channel';
+import { LiveChannels, type LiveCall, type LiveListener } from '../../src/temporal/activities/live-channel';
 import {
   escalatedBefore,
   liveStreamBlocker,
   mayStreamLive,
   servedAsIs,
   type LiveRequest,
-} from '../../src/router/live-stream';
-import type { PolicySnapshot, RungSnapshot } from '../../src/router/policy';
+} from '../../src/request/router/live-stream';
+import type { PolicySnapshot, RungSnapshot } from '../../src/request/router/policy';
 
 function rung(model: string, over: Partial<RungSnapshot> = {}): RungSnapshot {
   return {

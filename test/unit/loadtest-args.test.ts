@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../src/cli/commands/loadtest';
-import { isLoopback } from '../../src/loadtest/run';
+import { isLoopback } from '../../src/tools/loadtest/run';
 
 describe('loadtest arguments', () => {
   it('knows loopback targets', () => {

@@ -4,8 +4,8 @@
  * (dominant loss: orchestration) and thresholds that escalate (nearly) everything.
  */
 import { describe, expect, it } from 'vitest';
-import { computeReport } from '../../src/monitors/compute-report';
-import type { Report } from '../../src/monitors/types';
+import { computeReport } from '../../src/watch/monitors/compute-report';
+import type { Report } from '../../src/watch/monitors/types';
 import { config, requestRow, stream, WINDOW, type Stream } from './monitors-fixtures';
 
 const cfg = config();

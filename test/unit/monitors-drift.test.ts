@@ -3,7 +3,7 @@
  * - LLMDrift's (data/llmdrift, Apache-2.0, shipped) 1000 "is N prime?" questions answered by gpt-4-0314 (84% correct) and gpt-4-0613
  *   (50%), both served as "gpt-4": the snapshot change must show as an accuracy drift; the same
  *   snapshot on two halves of the questions must not. Likewise gpt-3.5-turbo-0301 -> -0613 (up).
- * - The structural features of prompts (MMLU-like, GSM8K-like; src/router/features.ts): a move
+ * - The structural features of prompts (MMLU-like, GSM8K-like; src/request/router/features.ts): a move
  *   from one mix to another drifts, two halves of one sample do not.
  * - The raw confidences of models (MMLU-like, answer logprobs): llama3.1-8b's confidences on two
  *   halves stay put; llama3.2-1b's under the same name shift.
@@ -11,9 +11,9 @@
  *   in test/shared/drift-recorded.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { FeedbackRow, PurposeCost, RequestRow } from '../../src/ledger/types';
-import { computeReport } from '../../src/monitors/compute-report';
-import type { Report } from '../../src/monitors/types';
+import type { FeedbackRow, PurposeCost, RequestRow } from '../../src/request/ledger/types';
+import { computeReport } from '../../src/watch/monitors/compute-report';
+import type { Report } from '../../src/watch/monitors/types';
 import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
 import { config, REFERENCE, requestRow, stream, WINDOW, type Stream } from './monitors-fixtures';

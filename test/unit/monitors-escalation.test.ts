@@ -4,9 +4,9 @@
  * stream rises, not on a single burst, and "insufficient" below minRequests.
  */
 import { describe, expect, it } from 'vitest';
-import { computeReport } from '../../src/monitors/compute-report';
-import type { Report } from '../../src/monitors/types';
-import type { CalibrationArtefact } from '../../src/router/calibration/artefact';
+import { computeReport } from '../../src/watch/monitors/compute-report';
+import type { Report } from '../../src/watch/monitors/types';
+import type { CalibrationArtefact } from '../../src/request/router/calibration/artefact';
 import { config, merge, REFERENCE, stream, WINDOW, type Stream } from './monitors-fixtures';
 
 const cfg = config();

@@ -3,11 +3,11 @@
  * like what the record activity writes (costs of a small/large ladder, self-checks, Temporal
  * actions, features, feedback, user retries), so each test states only what it varies.
  */
-import { monitorsSchema } from '../../src/config/monitors-schema';
-import type { FeedbackRow, PurposeCost, RequestRow } from '../../src/ledger/types';
-import type { WindowData } from '../../src/monitors/report-data';
-import type { Window } from '../../src/monitors/types';
-import { seededRandom } from '../../src/router/random';
+import { monitorsSchema } from '../../src/request/config/monitors-schema';
+import type { FeedbackRow, PurposeCost, RequestRow } from '../../src/request/ledger/types';
+import type { WindowData } from '../../src/watch/monitors/report-data';
+import type { Window } from '../../src/watch/monitors/types';
+import { seededRandom } from '../../src/request/router/random';
 
 export const HOUR = 3_600_000;
 export const T0 = Date.UTC(2026, 0, 15, 12);

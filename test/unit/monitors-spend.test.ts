@@ -3,8 +3,8 @@
  * apart), by tenant, a month at the window's pace, and the previous period beside the current.
  */
 import { describe, expect, it } from 'vitest';
-import { computeReport } from '../../src/monitors/compute-report';
-import type { PurposeCost } from '../../src/ledger/types';
+import { computeReport } from '../../src/watch/monitors/compute-report';
+import type { PurposeCost } from '../../src/request/ledger/types';
 import { config, HOUR, REFERENCE, requestRow, WINDOW } from './monitors-fixtures';
 
 const call = (requestId: string, model: string, costUsd: number, attempts = 1): PurposeCost => ({

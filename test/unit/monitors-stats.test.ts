@@ -13,7 +13,7 @@ import {
   psi,
   twoProportionPValue,
   wilson,
-} from '../../src/monitors/stats';
+} from '../../src/watch/monitors/stats';
 import { gauss, rng } from './monitors-fixtures';
 
 describe('normal and chi-square', () => {

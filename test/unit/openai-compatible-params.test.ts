@@ -4,9 +4,9 @@
  * how it reads tool calls back, against a fetch that records the request and returns a body.
  */
 import { describe, expect, it } from 'vitest';
-import { modelSchema } from '../../src/config/schema';
-import { OpenAICompatibleProvider } from '../../src/providers/openai-compatible';
-import { ProviderError, type ModelCallRequest } from '../../src/providers/types';
+import { modelSchema } from '../../src/request/config/schema';
+import { OpenAICompatibleProvider } from '../../src/request/providers/openai-compatible';
+import { ProviderError, type ModelCallRequest } from '../../src/request/providers/types';
 
 const config = modelSchema.parse({
   provider: 'openai-compatible',

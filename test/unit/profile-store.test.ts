@@ -7,8 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROFILE_FILE, readProfile, type ProfileRecord } from '../../src/profile/store';
-import { shuffledIndices } from '../../src/router/random';
+import { PROFILE_FILE, readProfile, type ProfileRecord } from '../../src/tools/profile/store';
+import { shuffledIndices } from '../../src/request/router/random';
 
 function record(line: number, model: string, answer: string): ProfileRecord {
   return {

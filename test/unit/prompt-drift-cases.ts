@@ -2,15 +2,15 @@
  * drift_input and drift_outcome on the prompts and confidences of a pair of sets, MMLU-like and
  * GSM8K-like, as cases a suite runs on its own copy of them: test/unit/monitors-drift.test.ts on
  * the synthetic sets, test/shared/drift-recorded.test.ts on the recorded cascades sets.
- * - structural features (src/router/features.ts): a move from one mix to another drifts, two
+ * - structural features (src/request/router/features.ts): a move from one mix to another drifts, two
  *   halves of one sample do not;
  * - raw confidences (answer logprobs): llama3.1-8b's on two halves stay put; llama3.2-1b's under
  *   the same name shift.
  */
 import { expect, it } from 'vitest';
-import { computeReport } from '../../src/monitors/compute-report';
-import type { Report } from '../../src/monitors/types';
-import { ruleComplexity, structuralFeatures } from '../../src/router/features';
+import { computeReport } from '../../src/watch/monitors/compute-report';
+import type { Report } from '../../src/watch/monitors/types';
+import { ruleComplexity, structuralFeatures } from '../../src/request/router/features';
 import { readRows } from '../helpers/rows';
 import { config, REFERENCE, requestRow, rng, type Stream, WINDOW } from './monitors-fixtures';
 

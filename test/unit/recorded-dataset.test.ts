@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, it, expect } from 'vitest';
-import { DatasetError, loadDataset, parseJsonLine, promptKey } from '../../src/recorded/dataset';
-import { FaultInjector, mulberry32, parseFaultKinds } from '../../src/recorded/faults';
-import { ConcurrencyLimiter, QueueAbortedError } from '../../src/recorded/limiter';
-import { answerLogprobs } from '../../src/recorded/logprobs';
+import { DatasetError, loadDataset, parseJsonLine, promptKey } from '../../src/tools/recorded-models/dataset';
+import { FaultInjector, mulberry32, parseFaultKinds } from '../../src/tools/recorded-models/faults';
+import { ConcurrencyLimiter, QueueAbortedError } from '../../src/tools/recorded-models/limiter';
+import { answerLogprobs } from '../../src/tools/recorded-models/logprobs';
 import { shippedData } from '../helpers/data';
 
 const MMLU_LLAMA = shippedData('synthetic', 'mmlu_llama.jsonl');

@@ -3,7 +3,7 @@
  * inline SVG in its figure, empty charts saying why, and every string from the data escaped.
  */
 import { describe, expect, it } from 'vitest';
-import { REPORT_CHARTS, renderReportHtml } from '../../src/report/html';
+import { REPORT_CHARTS, renderReportHtml } from '../../src/watch/report/html';
 import { buildEmptyReport, buildReport } from '../helpers/report-fixture';
 
 function figures(html: string): Map<string, string> {

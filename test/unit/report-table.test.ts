@@ -3,8 +3,8 @@
  * a day that lost money names what lost it; an empty window says so instead of printing zeros.
  */
 import { describe, expect, it } from 'vitest';
-import { renderReportTable } from '../../src/report/table';
-import { money } from '../../src/report/format';
+import { renderReportTable } from '../../src/watch/report/table';
+import { money } from '../../src/watch/report/format';
 import { buildEmptyReport, buildReport } from '../helpers/report-fixture';
 
 /** The lines of one section: from its title to the next blank line. */

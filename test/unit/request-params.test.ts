@@ -1,11 +1,11 @@
 /**
- * The library request's chat-completions parameters and tools (src/client/request.ts), and the
- * refusal of a parameter some rung that may answer cannot honour (src/router/param-support.ts).
+ * The library request's chat-completions parameters and tools (src/doors/client/request.ts), and the
+ * refusal of a parameter some rung that may answer cannot honour (src/request/router/param-support.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { prepareCascade } from '../../src/client/prepare';
-import { parseRequest, RequestError } from '../../src/client/request';
-import { validateConfig } from '../../src/config/load';
+import { prepareCascade } from '../../src/doors/client/prepare';
+import { parseRequest, RequestError } from '../../src/doors/client/request';
+import { validateConfig } from '../../src/request/config-file/load';
 
 const tool = {
   type: 'function' as const,

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { buildSelfCheckPrompt, parseSelfCheckPrompt } from '../../src/router/self-check';
-import { MIN_LOGPROB, selfCheckVerdict } from '../../src/recorded/logprobs';
+import { buildSelfCheckPrompt, parseSelfCheckPrompt } from '../../src/request/router/self-check';
+import { MIN_LOGPROB, selfCheckVerdict } from '../../src/tools/recorded-models/logprobs';
 
 describe('self-check prompt', () => {
   it('has the documented form', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPct, formatSummaryTable, formatUsd, summarize } from '../../src/client/summary';
+import { formatPct, formatSummaryTable, formatUsd, summarize } from '../../src/doors/client/summary';
 import {
   ESCALATION_REASONS,
   TRACE_VERSION,
@@ -7,7 +7,7 @@ import {
   type CallRecord,
   type EscalationRecord,
   type Trace,
-} from '../../src/router/trace';
+} from '../../src/request/router/trace';
 
 const ok = (costUsd: number, attempt = 1): AttemptRecord => ({
   attempt,

@@ -1,5 +1,5 @@
 /**
- * The synthetic recorded outcomes of data/synthetic (src/synthetic/generate.ts): the files in the
+ * The synthetic recorded outcomes of data/synthetic (src/tools/synthetic-data/generate.ts): the files in the
  * repository are exactly what the generator makes from its seed, every set reads as recorded data
  * does (the recorded-model server's index, `cascade calibrate`'s labelled rows), the rows reach
  * every path of the recorded-model server, and the outcomes relate as a cascade needs them to.
@@ -7,12 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLabelledData } from '../../src/calibration/labelled-data';
-import { loadDataset, parseJsonLine } from '../../src/recorded/dataset';
-import { trainClassifier } from '../../src/router/calibration/train-classifier';
-import { DEFAULT_HASHING, promptFeatures } from '../../src/router/features';
-import { checkJsonAnswer } from '../../src/router/json-schema';
-import { parseSelfCheckPrompt } from '../../src/router/self-check';
+import { readLabelledData } from '../../src/tools/calibrate/labelled-data';
+import { loadDataset, parseJsonLine } from '../../src/tools/recorded-models/dataset';
+import { trainClassifier } from '../../src/tools/calibrate/train-classifier';
+import { DEFAULT_HASHING, promptFeatures } from '../../src/request/router/features';
+import { checkJsonAnswer } from '../../src/request/router/json-schema';
+import { parseSelfCheckPrompt } from '../../src/request/router/self-check';
 import {
   generateFiles,
   generateSet,
@@ -23,8 +23,8 @@ import {
   SYNTHETIC_SEED,
   type SyntheticRow,
   TOOL_CALLS_FILE,
-} from '../../src/synthetic/generate';
-import { type ToolCallAnswer } from '../../src/synthetic/models';
+} from '../../src/tools/synthetic-data/generate';
+import { type ToolCallAnswer } from '../../src/tools/synthetic-data/models';
 import { shippedData } from '../helpers/data';
 
 const DIR = shippedData('synthetic');
@@ -140,7 +140,7 @@ describe('the synthetic sets read as recorded data', () => {
     const math = entries.filter(({ spec }) => spec.task === 'gsm8k').map(({ e }) => e.answer as string);
     expect(math.filter((a) => /\n#### -?[\d.]+$/.test(a)).length).toBeGreaterThan(0.95 * math.length);
     expect(math.some((a) => !a.includes('####'))).toBe(true);
-    // A self-check prompt built from any recorded answer parses back to it (src/router/self-check.ts).
+    // A self-check prompt built from any recorded answer parses back to it (src/request/router/self-check.ts).
     for (const { e } of entries.filter(({ spec }) => spec.kind === 'self_check_log_p_yes').slice(0, 500)) {
       const answer = e.answer as string;
       expect(
@@ -222,7 +222,7 @@ describe('the synthetic outcomes relate as a cascade needs them to', () => {
       const ladder = ['llama3.1-8b', 'llama3.1-405b'];
       const data = readLabelledData([path.join(DIR, file)], ladder, {});
       // The classifier's own trainer on every row, 5-fold: the data property, apart from how the
-      // calibration splits its rows (src/router/calibration/fit.ts trains on its fit part only).
+      // calibration splits its rows (src/tools/calibrate/fit.ts trains on its fit part only).
       const trained = trainClassifier(
         data.rows.map((r) => promptFeatures(r.messages, DEFAULT_HASHING)),
         { [ladder[0]!]: data.rows.map((r) => r.outcomes[ladder[0]!]!.correct) },

@@ -1,9 +1,9 @@
 /** The tool-call check and the refusal of bad tool definitions (pure functions). */
 import { describe, expect, it } from 'vitest';
-import type { ToolCall, ToolDefinition, ToolSpec } from '../../src/providers/types';
-import { compileJsonSchema } from '../../src/router/json-schema';
-import { checkToolCalls } from '../../src/router/tool-check';
-import { toolProblems } from '../../src/router/tool-definitions';
+import type { ToolCall, ToolDefinition, ToolSpec } from '../../src/request/providers/types';
+import { compileJsonSchema } from '../../src/request/router/json-schema';
+import { checkToolCalls } from '../../src/request/router/tool-check';
+import { toolProblems } from '../../src/request/router/tool-definitions';
 
 const weather: ToolDefinition = {
   type: 'function',

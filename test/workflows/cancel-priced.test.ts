@@ -5,8 +5,8 @@
  * attempts equal the requests the model server received.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RecordedServer } from '../../src/recorded/server';
-import { parseSamples } from '../../src/telemetry/prometheus-text';
+import type { RecordedServer } from '../../src/tools/recorded-models/server';
+import { parseSamples } from '../../src/watch/telemetry/prometheus-text';
 import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';

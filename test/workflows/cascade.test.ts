@@ -1,9 +1,9 @@
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseHistory, replayHistories } from '../../src/client/replay';
-import { RequestError } from '../../src/client/request';
-import type { Trace } from '../../src/router/trace';
-import { SA } from '../../workflows/search-attributes';
+import { parseHistory, replayHistories } from '../../src/doors/client/replay';
+import { RequestError } from '../../src/doors/client/request';
+import type { Trace } from '../../src/request/router/trace';
+import { SA } from '../../src/temporal/workflows/search-attributes';
 import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
 import { scriptFaults, startStack, type Stack } from '../helpers/stack';

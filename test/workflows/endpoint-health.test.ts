@@ -9,9 +9,9 @@ import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@tem
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelRequest } from '../../src/cli/commands/cancel';
 import { CliError, EXIT } from '../../src/cli/errors';
-import { type RecordedServer, startRecordedServer } from '../../src/recorded/server';
-import type { Trace } from '../../src/router/trace';
-import { SA } from '../../workflows/search-attributes';
+import { type RecordedServer, startRecordedServer } from '../../src/tools/recorded-models/server';
+import type { Trace } from '../../src/request/router/trace';
+import { SA } from '../../src/temporal/workflows/search-attributes';
 import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
 import { scriptFaults, startStack, type Stack } from '../helpers/stack';

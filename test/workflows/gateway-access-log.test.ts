@@ -6,9 +6,9 @@
 import net from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccessLogLine } from '../../src/gateway/access-log';
-import { parseApiTokens } from '../../src/gateway/auth';
-import { startGateway, type RunningGateway } from '../../src/gateway/server';
+import type { AccessLogLine } from '../../src/doors/gateway/access-log';
+import { parseApiTokens } from '../../src/doors/gateway/auth';
+import { startGateway, type RunningGateway } from '../../src/doors/gateway/server';
 import { shippedData } from '../helpers/data';
 import { pickRows } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';

@@ -7,9 +7,9 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseApiTokens } from '../../src/gateway/auth';
-import { startGateway, type RunningGateway } from '../../src/gateway/server';
-import { parseSamples } from '../../src/telemetry/prometheus-text';
+import { parseApiTokens } from '../../src/doors/gateway/auth';
+import { startGateway, type RunningGateway } from '../../src/doors/gateway/server';
+import { parseSamples } from '../../src/watch/telemetry/prometheus-text';
 import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';

@@ -7,10 +7,10 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { CascadeClient } from '../../src/client/cascade-client';
-import { parseApiTokens } from '../../src/gateway/auth';
-import type { Readiness } from '../../src/gateway/health';
-import { startGateway, type RunningGateway } from '../../src/gateway/server';
+import { CascadeClient } from '../../src/doors/client/cascade-client';
+import { parseApiTokens } from '../../src/doors/gateway/auth';
+import type { Readiness } from '../../src/doors/gateway/health';
+import { startGateway, type RunningGateway } from '../../src/doors/gateway/server';
 import { shippedData } from '../helpers/data';
 import { startStack, type Stack } from '../helpers/stack';
 

@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseApiTokens } from '../../src/gateway/auth';
-import { startGateway, type RunningGateway } from '../../src/gateway/server';
+import { parseApiTokens } from '../../src/doors/gateway/auth';
+import { startGateway, type RunningGateway } from '../../src/doors/gateway/server';
 import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';

@@ -5,7 +5,7 @@
  * SQLite ledger, and the official `openai` client.
  *
  * Liveness is proved structurally, never by time: the recorded-model server holds the rest of a
- * streamed answer at a gate after its first piece (src/recorded/stream.ts) until the test has
+ * streamed answer at a gate after its first piece (src/tools/recorded-models/stream.ts) until the test has
  * received that piece through the gateway. A gateway that buffered would deliver nothing until the
  * workflow ended, which the gate holds back: the test would see its first piece only after the
  * gate gave up, and `held` would be false. The gate is asked once per streamed model call, so
@@ -18,15 +18,15 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stampVersions } from '../../src/calibration/artefact-file';
-import { parseApiTokens } from '../../src/gateway/auth';
-import { startGatewayOnWorkers } from '../../src/gateway/on-worker';
-import type { RunningGateway } from '../../src/gateway/server';
-import type { Ledger, RequestRow } from '../../src/ledger/types';
-import { liveChannels } from '../../activities/live-channel';
-import type { StreamGateInfo } from '../../src/recorded/stream';
-import type { CalibrationArtefact } from '../../src/router/calibration/artefact';
-import type { Trace } from '../../src/router/trace';
+import { stampVersions } from '../../src/request/config-file/artefact-file';
+import { parseApiTokens } from '../../src/doors/gateway/auth';
+import { startGatewayOnWorkers } from '../../src/doors/gateway/on-worker';
+import type { RunningGateway } from '../../src/doors/gateway/server';
+import type { Ledger, RequestRow } from '../../src/request/ledger/types';
+import { liveChannels } from '../../src/temporal/activities/live-channel';
+import type { StreamGateInfo } from '../../src/tools/recorded-models/stream';
+import type { CalibrationArtefact } from '../../src/request/router/calibration/artefact';
+import type { Trace } from '../../src/request/router/trace';
 import { shippedData } from '../helpers/data';
 import { freshLedger, ledgerBackends, type LedgerBackend } from '../helpers/ledgers';
 import { readRows, type DataRow } from '../helpers/rows';

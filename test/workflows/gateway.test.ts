@@ -5,11 +5,11 @@
  */
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseApiTokens } from '../../src/gateway/auth';
-import { startGatewayOnWorkers } from '../../src/gateway/on-worker';
-import { startGateway, type RunningGateway } from '../../src/gateway/server';
-import type { Ledger } from '../../src/ledger/types';
-import type { Trace } from '../../src/router/trace';
+import { parseApiTokens } from '../../src/doors/gateway/auth';
+import { startGatewayOnWorkers } from '../../src/doors/gateway/on-worker';
+import { startGateway, type RunningGateway } from '../../src/doors/gateway/server';
+import type { Ledger } from '../../src/request/ledger/types';
+import type { Trace } from '../../src/request/router/trace';
 import { shippedData } from '../helpers/data';
 import { freshLedger, ledgerBackends, type LedgerBackend } from '../helpers/ledgers';
 import { pickRows, type DataRow } from '../helpers/rows';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { Connection } from '@temporalio/client';
-import { healthCheckWorkflow } from '../../workflows';
-import { SA } from '../../workflows/search-attributes';
+import { healthCheckWorkflow } from '../../src/temporal/workflows';
+import { SA } from '../../src/temporal/workflows/search-attributes';
 import { checkSearchAttributes, registerSearchAttributes } from '../../src/temporal/search-attributes-setup';
 import { temporalAddress, testClient, uniqueTaskQueue, withWorker } from '../helpers/temporal';
 

@@ -5,7 +5,7 @@
  * confidence, and a score under 7 escalates to GPT-4-1106.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Trace } from '../../src/router/trace';
+import type { Trace } from '../../src/request/router/trace';
 import { answerOf, MT_BENCH, mtBenchJudgements, mtBenchQuestions, type Judgement } from '../helpers/mt-bench';
 import { startStack, type Stack } from '../helpers/stack';
 

@@ -7,12 +7,12 @@
  * server's /metrics. Nothing is stubbed; nothing asserts on wall-clock time.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createEndpointSnapshot } from '../../activities/endpoint-snapshot';
-import { RequestError } from '../../src/client/request';
-import type { ModelReading } from '../../src/router/dispatch';
-import { modelTaskQueue } from '../../src/router/policy';
-import type { DispatchCandidate, Trace } from '../../src/router/trace';
-import { SA } from '../../workflows/search-attributes';
+import { createEndpointSnapshot } from '../../src/temporal/activities/endpoint-snapshot';
+import { RequestError } from '../../src/doors/client/request';
+import type { ModelReading } from '../../src/request/router/dispatch';
+import { modelTaskQueue } from '../../src/request/router/policy';
+import type { DispatchCandidate, Trace } from '../../src/request/router/trace';
+import { SA } from '../../src/temporal/workflows/search-attributes';
 import { shippedData } from '../helpers/data';
 import { pickRows, type DataRow } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';

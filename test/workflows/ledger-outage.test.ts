@@ -5,9 +5,9 @@
  * closed to connections and reopened without touching the others on the server.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Ledger } from '../../src/ledger/types';
-import type { Trace } from '../../src/router/trace';
-import { parseSamples } from '../../src/telemetry/prometheus-text';
+import type { Ledger } from '../../src/request/ledger/types';
+import type { Trace } from '../../src/request/router/trace';
+import { parseSamples } from '../../src/watch/telemetry/prometheus-text';
 import { shippedData } from '../helpers/data';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 import { readRows } from '../helpers/rows';

@@ -8,10 +8,10 @@
  * - shadow children are recorded apart; feedback attaches; a tenant over its cap is refused at start.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { RequestError } from '../../src/client/request';
-import type { Ledger, RequestRow } from '../../src/ledger/types';
-import type { Trace } from '../../src/router/trace';
-import { parseSamples, type Sample } from '../../src/telemetry/prometheus-text';
+import { RequestError } from '../../src/doors/client/request';
+import type { Ledger, RequestRow } from '../../src/request/ledger/types';
+import type { Trace } from '../../src/request/router/trace';
+import { parseSamples, type Sample } from '../../src/watch/telemetry/prometheus-text';
 import { shippedData } from '../helpers/data';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 import { readRows, type DataRow } from '../helpers/rows';

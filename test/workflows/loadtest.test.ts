@@ -8,11 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadtestCommand } from '../../src/cli/commands/loadtest';
-import type { LoadtestResult } from '../../src/loadtest/types';
+import type { LoadtestResult } from '../../src/tools/loadtest/types';
 import { shippedData } from '../helpers/data';
 import { readRows } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';
-import { validateConfig } from '../../src/config/load';
+import { validateConfig } from '../../src/request/config-file/load';
 
 const MMLU = shippedData('synthetic/mmlu_llama.jsonl');
 let stack: Stack;

@@ -7,7 +7,7 @@ import {
   checkSearchAttributes,
   registerSearchAttributes,
 } from '../../src/temporal/search-attributes-setup';
-import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/workflows/search-attributes';
 import { temporalAddress } from '../helpers/temporal';
 
 /** A namespace of the test's own, so registration starts from nothing. */

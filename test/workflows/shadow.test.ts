@@ -4,9 +4,9 @@
  * routing would have cost and saved.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unitHash } from '../../src/router/hash';
-import type { ShadowChildRecord, Trace } from '../../src/router/trace';
-import { SA } from '../../workflows/search-attributes';
+import { unitHash } from '../../src/request/router/hash';
+import type { ShadowChildRecord, Trace } from '../../src/request/router/trace';
+import { SA } from '../../src/temporal/workflows/search-attributes';
 import { shippedData } from '../helpers/data';
 import { pickRows, readRows, type DataRow } from '../helpers/rows';
 import { startStack, type Stack } from '../helpers/stack';

@@ -2,7 +2,7 @@
 # One-shot (docker-compose.yml service temporal-create-namespace, image temporalio/admin-tools):
 # register the namespace cascade-router runs in, once the server is healthy. Idempotent: an
 # existing namespace is left as it is (change its retention with `temporal operator namespace
-# update`). src/cluster/ (`npm run stack:real`) runs this same script on a development machine.
+# update`). src/tools/cluster/ (`npm run stack:real`) runs this same script on a development machine.
 set -eu
 
 : "${TEMPORAL_ADDRESS:?}" "${NAMESPACE:?}"

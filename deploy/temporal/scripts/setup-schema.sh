@@ -5,7 +5,7 @@
 # versioned migrations the database does not have yet. So the same service, on an image of a
 # newer Temporal release, is also the upgrade step (docs/deploy.md, "Upgrading").
 # The databases and the role are created by deploy/postgres/init/10-cascade-databases.sh.
-# src/cluster/ (`npm run stack:real`) runs this same script on a development machine, with the
+# src/tools/cluster/ (`npm run stack:real`) runs this same script on a development machine, with the
 # schema files of the Go module it built the server from (SCHEMA_DIR) and its own
 # temporal-sql-tool on PATH.
 set -eu

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Starts temporal-server with the project's config (deploy/temporal/config/production-sql.yaml),
-# in the compose stack (service `temporal`) and on a development machine (src/cluster/, `npm run
+# in the compose stack (service `temporal`) and on a development machine (src/tools/cluster/, `npm run
 # stack:real`), so both run the same server config. The image's own entrypoint would render its
 # built-in template instead; this one hands the server our config folder, which it renders itself
 # from the environment (the file's "enable-template" comment).

@@ -8,18 +8,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { stampVersions, writeArtefact } from '../../calibration/artefact-file';
-import { pricesFromConfig, type PriceBook } from '../../calibration/labelled-data';
+import { stampVersions, writeArtefact } from '../../request/config-file/artefact-file';
+import { pricesFromConfig, type PriceBook } from '../../tools/calibrate/labelled-data';
 import { readEnv } from '../../env';
-import { advise, type AdviseOptions, type TaskAdvice } from '../../advise/analyse';
+import { advise, type AdviseOptions, type TaskAdvice } from '../../tools/advise/analyse';
 import {
   AdviseInputError,
   evidenceFromLabelled,
   evidenceFromProfile,
   type TaskEvidence,
-} from '../../advise/evidence';
-import { adviseJson, formatMarkdown, formatSnippet, slug } from '../../advise/format';
-import type { LoadtestResult } from '../../loadtest/types';
+} from '../../tools/advise/evidence';
+import { adviseJson, formatMarkdown, formatSnippet, slug } from '../../tools/advise/format';
+import type { LoadtestResult } from '../../tools/loadtest/types';
 import { packageVersion } from '../../version';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';

@@ -9,14 +9,14 @@
  */
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { ArtefactError } from '../../calibration/artefact-file';
+import { ArtefactError } from '../../request/config-file/artefact-file';
 import {
   LabelledDataError,
   parsePrices,
   type PriceBook,
   pricesFromConfig,
-} from '../../calibration/labelled-data';
-import { calibrationJson, formatCalibration, runCalibration } from '../../calibration/run';
+} from '../../tools/calibrate/labelled-data';
+import { calibrationJson, formatCalibration, runCalibration } from '../../tools/calibrate/run';
 import { readEnv } from '../../env';
 import { packageVersion } from '../../version';
 import { CliError, EXIT } from '../errors';

@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { CancelOutcome, CascadeClient } from '../../client/cascade-client';
+import type { CancelOutcome, CascadeClient } from '../../doors/client/cascade-client';
 import { connectCascadeForCli } from '../connect';
 import { readEnv } from '../../env';
 import { CliError, EXIT } from '../errors';

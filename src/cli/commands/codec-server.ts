@@ -4,7 +4,7 @@
  * to whoever may call it (docs/encryption.md).
  */
 import type { Command } from 'commander';
-import { assertSafeCodecListen, CodecServerConfigError, startCodecServer } from '../../codec/server';
+import { assertSafeCodecListen, CodecServerConfigError, startCodecServer } from '../../request/codec/server';
 import { readEnv } from '../../env';
 import { cliPayloadCodec } from '../connect';
 import { CliError, EXIT } from '../errors';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError } from '../../config/errors';
-import { loadConfig } from '../../config/load';
+import { ConfigError } from '../../request/config/errors';
+import { loadConfig } from '../../request/config-file/load';
 import { readEnv } from '../../env';
 import { CliError, EXIT } from '../errors';
 

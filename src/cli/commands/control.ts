@@ -7,10 +7,10 @@
 import os from 'node:os';
 import { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import type { LoadedConfig } from '../../config/load';
-import { ControlPlane, DEFAULT_CONTROL_INTERVAL_MS, sendControlChange } from '../../control/control-plane';
+import type { LoadedConfig } from '../../request/config-file/load';
+import { ControlPlane, DEFAULT_CONTROL_INTERVAL_MS, sendControlChange } from '../../temporal/control-plane';
 import { readEnv } from '../../env';
-import type { ControlChange, TaskControl } from '../../router/control';
+import type { ControlChange, TaskControl } from '../../request/router/control';
 import { cliDataConverter, connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readEnv } from '../../env';
-import { openLedger } from '../../ledger/open';
-import { UnknownRequestError, type FeedbackRow, type Ledger } from '../../ledger/types';
+import { openLedger } from '../../request/ledger/open';
+import { UnknownRequestError, type FeedbackRow, type Ledger } from '../../request/ledger/types';
 import { CliError, EXIT } from '../errors';
 import { ledgerOpenError, requestIdArg } from '../args';
 

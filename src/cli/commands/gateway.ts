@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
-import { CascadeClient } from '../../client/cascade-client';
-import { ConfigWatcher } from '../../config/watch';
+import { CascadeClient } from '../../doors/client/cascade-client';
+import { ConfigWatcher } from '../../request/config-file/watch';
 import { readEnv } from '../../env';
-import { GatewayConfigError, resolveGatewayAuth } from '../../gateway/auth';
-import { startGatewayOnWorkers } from '../../gateway/on-worker';
+import { GatewayConfigError, resolveGatewayAuth } from '../../doors/gateway/auth';
+import { startGatewayOnWorkers } from '../../doors/gateway/on-worker';
 import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_RESULT_TIMEOUT_MS,
   startGateway,
   type RunningGateway,
-} from '../../gateway/server';
+} from '../../doors/gateway/server';
 import { isServerHealthy } from '../../temporal/dev-server';
 import { installRuntime } from '../../temporal/runtime';
-import { startWorkers, type RunningWorkers } from '../../worker';
+import { startWorkers, type RunningWorkers } from '../../temporal/worker';
 import { cliPayloadCodec } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';

@@ -12,17 +12,17 @@ import path from 'node:path';
 import { Client } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { CascadeClient } from '../../client/cascade-client';
+import { CascadeClient } from '../../doors/client/cascade-client';
 import { readEnv } from '../../env';
-import { endpointName, PROFILE_ID, resolveModelId } from '../../profile/policy';
-import { runProfile, type ProfileRunResult } from '../../profile/run';
-import { readSample, SampleError } from '../../profile/sample';
-import { readMeta, readProfile, writeMeta, type ProfileMeta } from '../../profile/store';
-import { formatProfileTables, summarizeProfile } from '../../profile/summary';
+import { endpointName, PROFILE_ID, resolveModelId } from '../../tools/profile/policy';
+import { runProfile, type ProfileRunResult } from '../../tools/profile/run';
+import { readSample, SampleError } from '../../tools/profile/sample';
+import { readMeta, readProfile, writeMeta, type ProfileMeta } from '../../tools/profile/store';
+import { formatProfileTables, summarizeProfile } from '../../tools/profile/summary';
 import { cliDataConverter, connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
-import type { LoadedConfig } from '../../config/load';
+import type { LoadedConfig } from '../../request/config-file/load';
 
 export const EXIT_INTERRUPTED = 130;
 

@@ -1,5 +1,5 @@
 /**
- * `cascade recorded`: run the recorded-model server (src/recorded) in the foreground, for demos,
+ * `cascade recorded`: run the recorded-model server (src/tools/recorded-models) in the foreground, for demos,
  * benchmarks and pointing any OpenAI client at recorded outputs of real models. `--data` takes JSONL
  * files or folders of them, e.g. ../shared/data/routellm/mt_bench for MT-Bench answers and GPT-4's
  * recorded judgements (the `judge` confidence source).
@@ -8,9 +8,9 @@ import { constants as fsConstants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { type Command } from 'commander';
 import { readEnv } from '../../env';
-import { DatasetError } from '../../recorded/dataset';
-import { parseFaultKinds, type FaultKind } from '../../recorded/faults';
-import { startRecordedServer, type RecordedServer } from '../../recorded/server';
+import { DatasetError } from '../../tools/recorded-models/dataset';
+import { parseFaultKinds, type FaultKind } from '../../tools/recorded-models/faults';
+import { startRecordedServer, type RecordedServer } from '../../tools/recorded-models/server';
 import { CliError, EXIT } from '../errors';
 
 interface RecordedCliOptions {

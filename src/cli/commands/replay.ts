@@ -12,7 +12,7 @@ import {
   readHistoryFile,
   replayHistories,
   type HistoryToReplay,
-} from '../../client/replay';
+} from '../../doors/client/replay';
 import { readEnv } from '../../env';
 import { cliDataConverter, connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';

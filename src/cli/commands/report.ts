@@ -1,22 +1,22 @@
 /**
  * `cascade report`: is the router paying, over a time window, from the ledger. The same
- * computation as the scheduled monitors (src/monitors), on demand: a terminal table, `--json`
- * (the Report document of src/monitors/types.ts), or `--html FILE`, one self-contained page with
+ * computation as the scheduled monitors (src/watch/monitors), on demand: a terminal table, `--json`
+ * (the Report document of src/watch/monitors/types.ts), or `--html FILE`, one self-contained page with
  * the charts. `--latest` shows the last scheduled evaluation instead of computing one.
  */
 import { writeFile } from 'node:fs/promises';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type { Command } from 'commander';
 import { readEnv } from '../../env';
-import { openLedger } from '../../ledger/open';
-import type { Ledger } from '../../ledger/types';
-import type { CascadeConfig } from '../../config/schema';
-import { buildReport } from '../../monitors/build-report';
-import { type Report, storedReport, type Window } from '../../monitors/types';
-import { evaluationWindows } from '../../monitors/windows';
-import type { CalibrationArtefact } from '../../router/calibration/artefact';
-import { renderReportHtml } from '../../report/html';
-import { renderReportTable } from '../../report/table';
+import { openLedger } from '../../request/ledger/open';
+import type { Ledger } from '../../request/ledger/types';
+import type { CascadeConfig } from '../../request/config/schema';
+import { buildReport } from '../../watch/monitors/build-report';
+import { type Report, storedReport, type Window } from '../../watch/monitors/types';
+import { evaluationWindows } from '../../watch/monitors/windows';
+import type { CalibrationArtefact } from '../../request/router/calibration/artefact';
+import { renderReportHtml } from '../../watch/report/html';
+import { renderReportTable } from '../../watch/report/table';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
 import { ledgerOpenError, nonEmptyArg } from '../args';

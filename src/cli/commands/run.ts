@@ -8,13 +8,13 @@
 import { Client } from '@temporalio/client';
 import { SingleBar } from 'cli-progress';
 import { Option, type Command } from 'commander';
-import { CascadeClient } from '../../client/cascade-client';
-import { runBatch, type BatchError, type BatchRequest, type BatchResult } from '../../client/batch';
-import { JsonlError, readJsonl, type JsonlRow } from '../../client/jsonl';
-import { formatSummaryTable, summarize } from '../../client/summary';
+import { CascadeClient } from '../../doors/client/cascade-client';
+import { runBatch, type BatchError, type BatchRequest, type BatchResult } from '../../doors/client/batch';
+import { JsonlError, readJsonl, type JsonlRow } from '../../doors/client/jsonl';
+import { formatSummaryTable, summarize } from '../../doors/client/summary';
 import { readEnv } from '../../env';
-import { openLedger } from '../../ledger/open';
-import { CASCADE_TASK_QUEUE } from '../../router/cascade-input';
+import { openLedger } from '../../request/ledger/open';
+import { CASCADE_TASK_QUEUE } from '../../request/router/cascade-input';
 import { cliDataConverter, connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
@@ -26,7 +26,7 @@ export const EXIT_INTERRUPTED = 130;
 /** Errors listed after the table, per kind, before "... and N more". */
 const LIST_LIMIT = 20;
 
-/** Request ids are printable ASCII without spaces (src/client/request.ts); so is a prefix. */
+/** Request ids are printable ASCII without spaces (src/doors/client/request.ts); so is a prefix. */
 const ID_PREFIX = /^[\x21-\x7e]{1,100}$/;
 
 interface Out {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readEnv } from '../../env';
 import { registerSearchAttributes } from '../../temporal/search-attributes-setup';
-import { ALL_SEARCH_ATTRIBUTES } from '../../../workflows/search-attributes';
+import { ALL_SEARCH_ATTRIBUTES } from '../../temporal/workflows/search-attributes';
 import { connectForCli } from '../connect';
 import { CliError, EXIT } from '../errors';
 import { nonEmptyArg } from '../args';

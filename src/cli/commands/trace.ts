@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { connectCascadeForCli } from '../connect';
 import { readEnv } from '../../env';
-import type { Trace } from '../../router/trace';
+import type { Trace } from '../../request/router/trace';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
 import { nonEmptyArg, requestIdArg } from '../args';

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { readEnv } from '../../env';
-import { redactUrl } from '../../ledger/types';
+import { redactUrl } from '../../request/ledger/types';
 import { installRuntime } from '../../temporal/runtime';
-import { ConfigWatcher } from '../../config/watch';
-import { startWorkers } from '../../worker';
+import { ConfigWatcher } from '../../request/config-file/watch';
+import { startWorkers } from '../../temporal/worker';
 import { CliError, EXIT } from '../errors';
 import { loadConfigForCli } from '../load-config';
 import { isServerHealthy } from '../../temporal/dev-server';
