@@ -10,6 +10,11 @@
  * says so: finished, with its exact usage and cost (the answer came back, the marker was lost),
  * or unfinished, with an estimate (input tokens counted locally; output unknown, counted as 0).
  * The re-execution reports it to the workflow, which records it as a `lost` attempt.
+ *
+ * A call can be lost more than once (its worker dies, then the next execution's workflow task
+ * times out on a loaded worker and runs a third time): every earlier execution keeps a row of its
+ * own, under the key's activity id with `#<execution>` after it, so each is on the record as an
+ * attempt of its own and none is paid unrecorded.
  */
 import type { Sql } from './sql';
 
@@ -43,8 +48,8 @@ export interface EarlierExecution extends CallUsage {
 }
 
 export interface CallJournal {
-  /** Records that an execution begins; returns the previous execution under the same key, if any. */
-  begin(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution | null>;
+  /** Records that an execution begins; returns every earlier execution under the same key, oldest first. */
+  begin(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution[]>;
   /** What an execution under this key used so far, as `begin` would report it; null if none began. */
   peek(key: CallKey, now?: number): Promise<EarlierExecution | null>;
   /** Records what the execution used (a failed call too: a provider may bill a failure). */
@@ -58,15 +63,36 @@ export async function beginCall(
   key: CallKey,
   start: CallStart,
   now = Date.now(),
-): Promise<EarlierExecution | null> {
-  const prev = await peekCall(sql, key, now);
+): Promise<EarlierExecution[]> {
+  const earlier = await sql.all<Row>(
+    `SELECT activity_id, executions, ${USAGE_COLUMNS} FROM call_journal ` +
+      // The key's own row and its earlier executions' (`<id>#<n>`; a prefix test, not a range or
+      // LIKE: PostgreSQL's collation may not order '#' bytewise, and LIKE would need escaping).
+      'WHERE workflow_id = ? AND run_id = ? AND (activity_id = ? OR substr(activity_id, 1, ?) = ?) ' +
+      'ORDER BY started_at, executions',
+    [key.workflowId, key.runId, key.activityId, key.activityId.length + 1, `${key.activityId}#`],
+  );
+  const current = earlier.find((r) => r.activity_id === key.activityId);
+  const executions = current ? Number(current.executions) : 0;
+  // The previous execution keeps its row, under a name of its own; this one takes the key's row.
+  // Unfinished, it ran (and was billed) until this one began, as far as anyone knows.
+  if (current) {
+    await sql.run(
+      'UPDATE call_journal SET activity_id = ?, latency_ms = CASE WHEN finished_at IS NULL THEN ? ELSE latency_ms END ' +
+        'WHERE workflow_id = ? AND run_id = ? AND activity_id = ?',
+      [
+        `${key.activityId}#${executions}`,
+        Math.max(0, now - Number(current.started_at)),
+        key.workflowId,
+        key.runId,
+        key.activityId,
+      ],
+    );
+  }
   // The row now describes this execution, started with the estimate until `end` says more.
   await sql.run(
     'INSERT INTO call_journal (workflow_id, run_id, activity_id, model, purpose, attempt, started_at, ' +
-      'finished_at, tokens_in, tokens_out, cost_usd, latency_ms, executions) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 0, ?, 0, 1) ' +
-      'ON CONFLICT (workflow_id, run_id, activity_id) DO UPDATE SET started_at = excluded.started_at, ' +
-      'finished_at = NULL, tokens_in = excluded.tokens_in, tokens_out = 0, cost_usd = excluded.cost_usd, ' +
-      'latency_ms = 0, executions = call_journal.executions + 1',
+      'finished_at, tokens_in, tokens_out, cost_usd, latency_ms, executions) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, 0, ?, 0, ?)',
     [
       key.workflowId,
       key.runId,
@@ -77,28 +103,37 @@ export async function beginCall(
       now,
       start.estimatedTokensIn,
       start.estimatedCostUsd,
+      executions + 1,
     ],
   );
-  return prev;
+  return earlier.map((r) => execution(r, r === current ? now : null));
+}
+
+const USAGE_COLUMNS = 'started_at, finished_at, tokens_in, tokens_out, cost_usd, latency_ms';
+
+/**
+ * One execution's usage. `now` for the key's own row: unfinished, it ran (and was billed) for as
+ * long as we know of, up to now. An earlier execution's row holds its time already (it ended
+ * when the next began, at the latest).
+ */
+function execution(row: Row, now: number | null): EarlierExecution {
+  const finished = row.finished_at !== null && row.finished_at !== undefined;
+  return {
+    estimated: !finished,
+    tokensIn: Number(row.tokens_in),
+    tokensOut: Number(row.tokens_out),
+    costUsd: Number(row.cost_usd),
+    latencyMs: finished || now === null ? Number(row.latency_ms) : Math.max(0, now - Number(row.started_at)),
+  };
 }
 
 /** The execution journalled under `key`: exact if it finished, else the estimate and the time it ran. */
 export async function peekCall(sql: Sql, key: CallKey, now = Date.now()): Promise<EarlierExecution | null> {
   const [prev] = await sql.all<Row>(
-    'SELECT started_at, finished_at, tokens_in, tokens_out, cost_usd, latency_ms FROM call_journal ' +
-      'WHERE workflow_id = ? AND run_id = ? AND activity_id = ?',
+    `SELECT ${USAGE_COLUMNS} FROM call_journal WHERE workflow_id = ? AND run_id = ? AND activity_id = ?`,
     [key.workflowId, key.runId, key.activityId],
   );
-  if (!prev) return null;
-  const finished = prev.finished_at !== null && prev.finished_at !== undefined;
-  return {
-    estimated: !finished,
-    tokensIn: Number(prev.tokens_in),
-    tokensOut: Number(prev.tokens_out),
-    costUsd: Number(prev.cost_usd),
-    // Unfinished: it ran (and was billed) for as long as we know of, up to now.
-    latencyMs: finished ? Number(prev.latency_ms) : Math.max(0, now - Number(prev.started_at)),
-  };
+  return prev ? execution(prev, now) : null;
 }
 
 export async function endCall(sql: Sql, key: CallKey, usage: CallUsage, now = Date.now()): Promise<void> {

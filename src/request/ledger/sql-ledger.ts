@@ -389,7 +389,7 @@ export abstract class SqlLedger implements Ledger {
     return saveEvaluation(this.sql, e, now);
   }
 
-  beginCall(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution | null> {
+  beginCall(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution[]> {
     return beginCall(this.sql, key, start, now);
   }
 

@@ -243,7 +243,7 @@ export interface Ledger {
   /** The latest stored evaluation matching the query, or null. */
   latestEvaluation(q?: EvaluationQuery): Promise<StoredEvaluation | null>;
   /** The call journal (src/request/ledger/call-journal.ts): an execution of a model call begins. */
-  beginCall(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution | null>;
+  beginCall(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution[]>;
   /** The call journal: what that execution used. */
   endCall(key: CallKey, usage: CallUsage, now?: number): Promise<void>;
   /** The call journal: what an execution began under `key` used so far (null: none began). */

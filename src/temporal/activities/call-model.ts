@@ -55,11 +55,14 @@ export interface CallModelInput {
 }
 
 /**
- * A call's result, and the earlier execution of the same call that Temporal did not record (a
- * lean call re-run after its worker died): the workflow puts it on the record as a `lost` attempt.
+ * A call's result, and the earlier executions of the same call that Temporal did not record (a
+ * lean call re-run after its worker died): the workflow puts each on the record as a `lost`
+ * attempt. One earlier execution is `earlier` (the shape recorded histories hold); more than one
+ * (the call was lost twice) are `earlierExecutions`, oldest first, and `earlier` is absent.
  */
 export type CallModelResult = ModelCallResult & {
   earlier?: EarlierExecution;
+  earlierExecutions?: EarlierExecution[];
   /** What the attempt named by `priorActivityId` used, from the journal. */
   priorLost?: EarlierExecution;
   /** The folded decision and check (lean), when the input asked for them. */
@@ -68,6 +71,7 @@ export type CallModelResult = ModelCallResult & {
 };
 export type CallModelFailureDetails = ProviderErrorDetails & {
   earlier?: EarlierExecution;
+  earlierExecutions?: EarlierExecution[];
   priorLost?: EarlierExecution;
   decision?: DecisionRecord;
 };
@@ -108,7 +112,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
       deps.journal && run
         ? { workflowId: run.workflowId, runId: run.runId, activityId: ctx.info.activityId }
         : null;
-    const earlier = key ? await journalBegin(key, input) : null;
+    const earlier = key ? earlierFields(await journalBegin(key, input)) : {};
     const priorLost =
       key && input.priorActivityId !== undefined
         ? await journalPeek({ ...key, activityId: input.priorActivityId })
@@ -142,7 +146,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
         (input.check ? await runFoldedCheck(input.check, result) : undefined);
       return {
         ...result,
-        ...(earlier ? { earlier } : {}),
+        ...earlier,
         ...(priorLost ? { priorLost } : {}),
         ...(decision ? { decision } : {}),
         ...(checked ? { checked } : {}),
@@ -164,7 +168,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
         if (key) await journalEnd(key, { ...d, latencyMs: d.latencyMs });
         const details: CallModelFailureDetails = {
           ...d,
-          ...(earlier ? { earlier } : {}),
+          ...earlier,
           ...(priorLost ? { priorLost } : {}),
           ...(decision ? { decision } : {}),
         };
@@ -205,7 +209,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
   }
 
   /** The journal must not stop a call: a ledger outage costs the record of a crash, not the request. */
-  async function journalBegin(key: CallKey, input: CallModelInput): Promise<EarlierExecution | null> {
+  async function journalBegin(key: CallKey, input: CallModelInput): Promise<EarlierExecution[]> {
     const tokensIn = approxTokensIn(input.messages);
     try {
       return await deps.journal!.begin(key, {
@@ -219,7 +223,7 @@ export function createModelActivities(deps: ModelActivityDeps) {
       log.warn('call journal unavailable: a crash during this call would go unrecorded', {
         error: (err as Error).message,
       });
-      return null;
+      return [];
     }
   }
 
@@ -247,3 +251,11 @@ export function createModelActivities(deps: ModelActivityDeps) {
 }
 
 export type ModelActivities = ReturnType<typeof createModelActivities>;
+
+/** The earlier executions as the result carries them (CallModelResult). */
+function earlierFields(
+  executions: EarlierExecution[],
+): Pick<CallModelResult, 'earlier' | 'earlierExecutions'> {
+  if (executions.length === 0) return {};
+  return executions.length === 1 ? { earlier: executions[0]! } : { earlierExecutions: executions };
+}

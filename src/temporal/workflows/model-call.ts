@@ -117,7 +117,7 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
       const result = await executeCall(ctx, spec.model, input, summary, remaining);
       if (result.decision) applyDecision(ctx, result.decision);
       if (result.priorLost && timedOut) priceTimedOut(timedOut.attempt, result.priorLost);
-      if (result.earlier) recordLost(record, result.earlier);
+      for (const e of lostExecutions(result)) recordLost(record, e);
       record.attempts.push({
         attempt: record.attempts.length + 1,
         ok: true,
@@ -141,7 +141,7 @@ export async function callWithRetries(ctx: RunContext, spec: CallSpec): Promise<
       const details = failureDetails(err);
       if (details.decision) applyDecision(ctx, details.decision);
       if (details.priorLost && timedOut) priceTimedOut(timedOut.attempt, details.priorLost);
-      if (details.earlier) recordLost(record, details.earlier);
+      for (const e of lostExecutions(details)) recordLost(record, e);
       previous = {
         attempt: record.attempts.length + 1,
         ok: false,
@@ -221,6 +221,13 @@ function servedReply(request: CascadeRequestInput, result: ModelCallResult): { r
       : {}),
   };
   return Object.keys(reply).length > 0 ? { reply } : {};
+}
+
+/** Every earlier execution a result reports (one is `earlier`, as older histories hold it). */
+function lostExecutions(
+  r: Pick<CallModelResult, 'earlier' | 'earlierExecutions'>,
+): NonNullable<CallModelResult['earlier']>[] {
+  return r.earlierExecutions ?? (r.earlier ? [r.earlier] : []);
 }
 
 /**
