@@ -25,7 +25,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CascadeClient } from '../../src/doors/client/cascade-client';
 import { validateConfig } from '../../src/request/config-file/load';
-import { money } from '../../src/watch/report/format';
+import { money } from '../../src/watch/monitors/draw/format';
 import { outcomeDetails } from '../../src/request/router/outcome-details';
 import type { Trace } from '../../src/request/router/trace';
 import { startRecordedServer, type RecordedServer } from '../../src/tools/recorded-models/server';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { renderReportTable } from '../../src/watch/report/table';
-import { money } from '../../src/watch/report/format';
+import { money } from '../../src/watch/monitors/draw/format';
 import { buildEmptyReport, buildReport } from '../helpers/report-fixture';
 
 /** The lines of one section: from its title to the next blank line. */

@@ -3,15 +3,15 @@
  * the unit tests exercise with synthetic rows. Each monitor is its own file; this puts their rows
  * and alerts into the one Report shape (types.ts).
  */
-import { costLayers, costSeries } from './cost-layers';
-import { inputDriftMonitor } from './drift-input';
-import { outcomeDriftMonitor } from './drift-outcome';
-import { escalationMonitor } from './escalation';
-import { netSavingsMonitor } from './net-savings';
-import { qualityMonitor } from './quality';
+import { costLayers, costSeries } from './cost-layers/compute';
+import { inputDriftMonitor } from './drift-input/compute';
+import { outcomeDriftMonitor } from './drift-outcome/compute';
+import { escalationMonitor } from './escalation/compute';
+import { netSavingsMonitor } from './net-savings/compute';
+import { qualityMonitor } from './quality/compute';
 import { bucketsOf, viewOf, type ReportData, type ReportOptions } from './report-data';
-import { retryMonitor } from './retries';
-import { routerCostMonitor } from './router-cost';
+import { retryMonitor } from './retries/compute';
+import { routerCostMonitor } from './router-cost/compute';
 import { spendSection } from './spend';
 import { REPORT_VERSION, type Report } from './types';
 

@@ -4,12 +4,8 @@
  * Every string from the report (task names, models, messages) is escaped.
  */
 import type { Alert, Report } from '../monitors/types';
-import { type Chart } from './charts/chart';
-import { costChart } from './charts/cost';
-import { featureDriftChart, outcomeDriftChart } from './charts/drift';
-import { escalationChart } from './charts/escalation';
-import { qualityChart } from './charts/quality';
-import { retriesChart } from './charts/retries';
+import { type Chart } from '../monitors/draw/chart';
+import { MONITOR_CHARTS } from '../monitors/registry';
 import {
   count,
   dateTime,
@@ -22,33 +18,19 @@ import {
   rateWithCounts,
   referenceText,
   windowText,
-} from './format';
+} from '../monitors/draw/format';
 import { spendTables } from './spend-rows';
-import { esc } from './svg/escape';
+import { esc } from '../monitors/draw/svg/escape';
 
 export interface ReportHtmlOptions {
   title?: string;
 }
 
-/** The charts of the page, in page order (also what the tests expect to find). */
-export const REPORT_CHARTS = [
-  'cost',
-  'escalation',
-  'quality',
-  'retries',
-  'drift-features',
-  'drift-outcomes',
-] as const;
+/** The charts of the page, in page order (the monitors' registry; also what the tests expect to find). */
+export const REPORT_CHARTS: readonly string[] = MONITOR_CHARTS.map((c) => c.name);
 
 export function reportCharts(report: Report): Chart[] {
-  return [
-    costChart(report),
-    escalationChart(report),
-    qualityChart(report),
-    retriesChart(report),
-    featureDriftChart(report),
-    outcomeDriftChart(report),
-  ];
+  return MONITOR_CHARTS.map((c) => c.draw(report));
 }
 
 export function renderReportHtml(report: Report, opts: ReportHtmlOptions = {}): string {

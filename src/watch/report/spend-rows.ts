@@ -4,7 +4,7 @@
  * by model and by tenant. Dollars at the report's precision (money()).
  */
 import type { SpendSection } from '../monitors/types';
-import { count, money, windowText } from './format';
+import { count, money, windowText } from '../monitors/draw/format';
 
 export interface SpendTables {
   /** [what, this window, previous period, a month at this pace] */

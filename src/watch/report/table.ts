@@ -20,7 +20,7 @@ import {
   signed,
   windowText,
   dateTime,
-} from './format';
+} from '../monitors/draw/format';
 import { spendTables } from './spend-rows';
 import { columns, pairs } from './text-table';
 

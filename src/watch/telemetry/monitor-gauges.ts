@@ -13,6 +13,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { StoredEvaluation } from '../../request/ledger/evaluations';
+import { MONITOR_GAUGES } from '../monitors/registry';
 import { type Report, storedReport } from '../monitors/types';
 
 export interface MonitorGaugesOptions {
@@ -32,13 +33,13 @@ export function registerMonitorGauges(registry: Registry, opts: MonitorGaugesOpt
     if (!refresh || now - refresh.at > cacheMs) {
       const done = opts.latest().then(
         (e) => {
-          for (const gauge of Object.values(gauges)) gauge.reset();
+          for (const gauge of gauges) gauge.reset();
           if (e) fill(storedReport(e.report), e.at);
           up.set(1);
         },
         () => {
           // Stale figures are worse than none: clear them, say so, and read again next scrape.
-          for (const gauge of Object.values(gauges)) gauge.reset();
+          for (const gauge of gauges) gauge.reset();
           up.set(0);
           refresh = undefined;
         },
@@ -48,107 +49,29 @@ export function registerMonitorGauges(registry: Registry, opts: MonitorGaugesOpt
     return refresh.done;
   };
 
-  const g = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
-    new Gauge<L>({ name, help, labelNames, registers: [registry], collect: ensureFresh });
-  const gauges = {
-    evaluatedAt: g(
-      'cascade_monitor_evaluation_timestamp_seconds',
-      'End of the window of the latest monitor evaluation',
-    ),
-    alert: g(
-      'cascade_monitor_alert',
-      'An alert firing in the latest evaluation (1), by monitor, key and severity',
-      ['monitor', 'key', 'severity'] as const,
-    ),
-    escalationRate: g('cascade_monitor_escalation_rate', 'Escalation rate of served requests in the window', [
-      'task',
-      'task_type',
-    ] as const),
-    escalationLow: g('cascade_monitor_escalation_rate_low', 'Lower bound of the escalation rate (Wilson)', [
-      'task',
-      'task_type',
-    ] as const),
-    baselineHigh: g(
-      'cascade_monitor_escalation_baseline_high',
-      'Upper bound of the expected escalation rate (calibration or reference window)',
-      ['task', 'task_type'] as const,
-    ),
-    qualityDelta: g(
-      'cascade_monitor_quality_delta',
-      'Mean feedback score of small-served minus escalated requests',
-      ['task', 'task_type'] as const,
-    ),
-    retryAmplification: g(
-      'cascade_monitor_retry_amplification',
-      'User-retry rate of small-served over large-served requests',
-      ['task'] as const,
-    ),
-    routerCostFraction: g(
-      'cascade_monitor_router_cost_fraction',
-      'Router cost as a fraction of gross savings',
-    ),
-    usd: g('cascade_monitor_usd', 'Cost layers and savings over the window, USD', ['layer'] as const),
-    featurePsi: g('cascade_monitor_feature_psi', 'Population stability index of a feature vs the reference', [
-      'feature',
-    ] as const),
-    featureCritical: g(
-      'cascade_monitor_feature_psi_critical',
-      'PSI above which a feature has drifted (the larger of the configured bar and sampling noise)',
-      ['feature'] as const,
-    ),
-    accuracy: g('cascade_monitor_outcome_accuracy', 'Accuracy from feedback per task and model', [
-      'task',
-      'model',
-      'period',
-    ] as const),
-    outcomeDrifted: g('cascade_monitor_outcome_drifted', 'Outcome drift per task and model (1 = drifted)', [
-      'task',
-      'model',
-    ] as const),
-  };
+  const g = (name: string, help: string, labelNames: readonly string[] = []) =>
+    new Gauge({ name, help, labelNames, registers: [registry], collect: ensureFresh });
+  const evaluatedAt = g(
+    'cascade_monitor_evaluation_timestamp_seconds',
+    'End of the window of the latest monitor evaluation',
+  );
+  const alert = g(
+    'cascade_monitor_alert',
+    'An alert firing in the latest evaluation (1), by monitor, key and severity',
+    ['monitor', 'key', 'severity'],
+  );
+  // Each monitor's own gauges, from its folder's parts (src/watch/monitors/registry.ts).
+  const perMonitor = MONITOR_GAUGES.map((spec) => ({
+    spec,
+    gauge: g(spec.name, spec.help, spec.labelNames),
+  }));
+  const gauges = [evaluatedAt, alert, ...perMonitor.map((m) => m.gauge)];
 
-  const fill = (r: Report, evaluatedAt: number) => {
-    gauges.evaluatedAt.set(evaluatedAt / 1000);
-    for (const a of r.alerts) gauges.alert.set({ monitor: a.monitor, key: a.key, severity: a.severity }, 1);
-    for (const e of r.escalation.rows) {
-      const l = { task: e.task, task_type: e.taskType };
-      if (e.observed.rate !== null) gauges.escalationRate.set(l, e.observed.rate);
-      if (e.observed.low !== null) gauges.escalationLow.set(l, e.observed.low);
-      if (e.baseline) gauges.baselineHigh.set(l, e.baseline.high);
-    }
-    for (const q of r.quality) {
-      if (q.delta !== null) gauges.qualityDelta.set({ task: q.task, task_type: q.taskType }, q.delta);
-    }
-    for (const t of r.retries) {
-      if (t.amplification !== null) gauges.retryAmplification.set({ task: t.task }, t.amplification);
-    }
-    const c = r.costs;
-    if (c.routerCostFraction !== null) gauges.routerCostFraction.set(c.routerCostFraction);
-    const layers: Record<string, number> = {
-      baseline: c.baselineCostUsd,
-      model: c.modelCostUsd,
-      wasted: c.wastedCostUsd,
-      self_check: c.router.selfCheckUsd,
-      orchestration: c.router.orchestrationUsd,
-      decision: c.router.decisionUsd,
-      router: c.router.totalUsd,
-      retries: c.retryCostUsd,
-      gross_savings: c.grossSavingsUsd,
-      net_savings: c.netSavingsUsd,
-    };
-    for (const [layer, v] of Object.entries(layers)) gauges.usd.set({ layer }, v);
-    for (const f of r.drift.features) {
-      gauges.featurePsi.set({ feature: f.feature }, f.psi);
-      gauges.featureCritical.set({ feature: f.feature }, f.critical);
-    }
-    for (const o of r.drift.outcomes) {
-      gauges.outcomeDrifted.set({ task: o.task, model: o.model }, o.drifted ? 1 : 0);
-      const acc = o.accuracy;
-      if (acc?.current.rate != null)
-        gauges.accuracy.set({ task: o.task, model: o.model, period: 'current' }, acc.current.rate);
-      if (acc?.reference.rate != null) {
-        gauges.accuracy.set({ task: o.task, model: o.model, period: 'reference' }, acc.reference.rate);
-      }
+  const fill = (r: Report, at: number) => {
+    evaluatedAt.set(at / 1000);
+    for (const a of r.alerts) alert.set({ monitor: a.monitor, key: a.key, severity: a.severity }, 1);
+    for (const { spec, gauge } of perMonitor) {
+      for (const sample of spec.samples(r)) gauge.set(sample.labels, sample.value);
     }
   };
 

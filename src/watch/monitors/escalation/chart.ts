@@ -4,17 +4,17 @@
  * rate (dashed). The first panel is all traffic together (from the time series). Tasks in alert
  * come first; the count is capped and the rest named in the caption.
  */
-import type { EscalationRow, Rate, Report } from '../../monitors/types';
-import { pct } from '../format';
-import { axisBottom, axisLeft } from '../svg/axis';
-import { band, hband } from '../svg/band';
-import { el } from '../svg/escape';
-import { emptyPanel, legend, svgRoot, text } from '../svg/frame';
-import { dots, line } from '../svg/line';
-import { linearScale, niceDomain, niceStep } from '../svg/scale';
-import { COLORS } from '../svg/theme';
-import { timeTicks } from '../svg/time';
-import { CHART_WIDTH, type Chart, pctTick } from './chart';
+import type { EscalationRow, Rate, Report } from '../types';
+import { pct } from '../draw/format';
+import { axisBottom, axisLeft } from '../draw/svg/axis';
+import { band, hband } from '../draw/svg/band';
+import { el } from '../draw/svg/escape';
+import { emptyPanel, legend, svgRoot, text } from '../draw/svg/frame';
+import { dots, line } from '../draw/svg/line';
+import { linearScale, niceDomain, niceStep } from '../draw/svg/scale';
+import { COLORS } from '../draw/svg/theme';
+import { timeTicks } from '../draw/svg/time';
+import { CHART_WIDTH, type Chart, pctTick } from '../draw/chart';
 
 /** Task panels drawn at most (plus the overall panel). */
 export const MAX_ESCALATION_PANELS = 8;

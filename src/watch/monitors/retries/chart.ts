@@ -3,15 +3,15 @@
  * answered ("small") vs when the large path did, with intervals, and the ratio above each pair.
  * A small bar much taller than its large neighbour means cheap answers cost a second request.
  */
-import type { Report, RetryRow } from '../../monitors/types';
-import { money, pct } from '../format';
-import { axisBottom, axisLeft } from '../svg/axis';
-import { vbar } from '../svg/bars';
-import { emptyPanel, legend, svgRoot, text } from '../svg/frame';
-import { bandScale, linearScale, niceDomain, niceStep } from '../svg/scale';
-import { COLORS } from '../svg/theme';
-import { vwhisker } from '../svg/whisker';
-import { CHART_WIDTH, type Chart, pctTick } from './chart';
+import type { Report, RetryRow } from '../types';
+import { money, pct } from '../draw/format';
+import { axisBottom, axisLeft } from '../draw/svg/axis';
+import { vbar } from '../draw/svg/bars';
+import { emptyPanel, legend, svgRoot, text } from '../draw/svg/frame';
+import { bandScale, linearScale, niceDomain, niceStep } from '../draw/svg/scale';
+import { COLORS } from '../draw/svg/theme';
+import { vwhisker } from '../draw/svg/whisker';
+import { CHART_WIDTH, type Chart, pctTick } from '../draw/chart';
 
 export const MAX_RETRY_GROUPS = 12;
 

@@ -13,8 +13,8 @@
  * at all the ratio uses half a retry (so "20% vs none" can still alert, with a finite value).
  * Retries that have not happened yet (the window's last minutes) lower both sides alike.
  */
-import type { MonitorsConfig } from '../../request/config/monitors-schema';
-import type { RequestRow } from '../../request/ledger/types';
+import type { MonitorsConfig } from '../../../request/config/monitors-schema';
+import type { RequestRow } from '../../../request/ledger/types';
 import {
   fmt,
   groupBy,
@@ -24,9 +24,9 @@ import {
   recalibrateHint,
   usd,
   type WindowView,
-} from './report-data';
-import { twoProportionPValue, wilson } from './stats';
-import type { Alert, RetryRow } from './types';
+} from '../report-data';
+import { twoProportionPValue, wilson } from '../stats';
+import type { Alert, RetryRow } from '../types';
 
 export function retryMonitor(
   current: WindowView,

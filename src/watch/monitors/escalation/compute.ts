@@ -15,9 +15,9 @@
  * bucket rate above baseline high + margin in at least `sustainedShare` of the buckets that have
  * data (sustained, not one burst). Fewer than `minRequests`, or no baseline: `insufficient`.
  */
-import type { MonitorsConfig } from '../../request/config/monitors-schema';
-import type { RequestRow } from '../../request/ledger/types';
-import type { CalibrationArtefact } from '../../request/router/calibration/artefact';
+import type { MonitorsConfig } from '../../../request/config/monitors-schema';
+import type { RequestRow } from '../../../request/ledger/types';
+import type { CalibrationArtefact } from '../../../request/router/calibration/artefact';
 import {
   bucketIndex,
   groupBy,
@@ -26,9 +26,9 @@ import {
   windowLabel,
   type Buckets,
   type WindowView,
-} from './report-data';
-import { wilson } from './stats';
-import type { Alert, EscalationRow, Rate } from './types';
+} from '../report-data';
+import { wilson } from '../stats';
+import type { Alert, EscalationRow, Rate } from '../types';
 
 export interface EscalationInput {
   current: WindowView;

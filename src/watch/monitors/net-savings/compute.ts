@@ -4,9 +4,9 @@
  * active and at least `minRequests` served requests: a critical alert naming the layer that made
  * it so (dominantLoss), with every layer in the evidence.
  */
-import type { MonitorsConfig } from '../../request/config/monitors-schema';
-import { usd } from './report-data';
-import type { Alert, CostLayers } from './types';
+import type { MonitorsConfig } from '../../../request/config/monitors-schema';
+import { usd } from '../report-data';
+import type { Alert, CostLayers } from '../types';
 
 const ADVICE: Record<NonNullable<CostLayers['dominantLoss']>, string> = {
   wasted:

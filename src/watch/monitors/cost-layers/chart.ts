@@ -3,17 +3,17 @@
  * what the baseline (the task's static model alone) would have cost, and the router layer; below,
  * the net savings per bucket as bars above (saved) or below (lost) zero.
  */
-import type { Report } from '../../monitors/types';
-import { money } from '../format';
-import { axisBottom, axisLeft } from '../svg/axis';
-import { vbar } from '../svg/bars';
-import { el } from '../svg/escape';
-import { emptyPanel, legend, svgRoot, text } from '../svg/frame';
-import { line, type Pt } from '../svg/line';
-import { linearScale, niceDomain, niceStep } from '../svg/scale';
-import { COLORS } from '../svg/theme';
-import { timeTicks } from '../svg/time';
-import { CHART_WIDTH, type Chart, moneyTick } from './chart';
+import type { Report } from '../types';
+import { money } from '../draw/format';
+import { axisBottom, axisLeft } from '../draw/svg/axis';
+import { vbar } from '../draw/svg/bars';
+import { el } from '../draw/svg/escape';
+import { emptyPanel, legend, svgRoot, text } from '../draw/svg/frame';
+import { line, type Pt } from '../draw/svg/line';
+import { linearScale, niceDomain, niceStep } from '../draw/svg/scale';
+import { COLORS } from '../draw/svg/theme';
+import { timeTicks } from '../draw/svg/time';
+import { CHART_WIDTH, type Chart, moneyTick } from '../draw/chart';
 
 export function costChart(report: Report): Chart {
   const name = 'cost';

@@ -7,9 +7,9 @@
  * served requests: routerCostFraction > `maxFraction` (warning), or gross savings <= 0: routing
  * saves nothing on price, so any router cost is a loss (critical).
  */
-import type { MonitorsConfig } from '../../request/config/monitors-schema';
-import { pct, usd } from './report-data';
-import type { Alert, CostLayers } from './types';
+import type { MonitorsConfig } from '../../../request/config/monitors-schema';
+import { pct, usd } from '../report-data';
+import type { Alert, CostLayers } from '../types';
 
 const ADVICE: Record<'self_check' | 'orchestration' | 'decision', string> = {
   self_check:

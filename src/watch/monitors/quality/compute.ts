@@ -21,11 +21,11 @@
  * small path; shadow agreement (shadow children vs the served baseline answer) is the unbiased
  * view where shadow mode runs, and is reported beside it.
  */
-import type { MonitorsConfig } from '../../request/config/monitors-schema';
-import type { RequestRow } from '../../request/ledger/types';
-import { fmt, groupBy, isSmallServed, pct, recalibrateHint, type WindowView } from './report-data';
-import { meanInterval, twoSidedZ, wilson } from './stats';
-import type { Alert, QualityRow, Rate } from './types';
+import type { MonitorsConfig } from '../../../request/config/monitors-schema';
+import type { RequestRow } from '../../../request/ledger/types';
+import { fmt, groupBy, isSmallServed, pct, recalibrateHint, type WindowView } from '../report-data';
+import { meanInterval, twoSidedZ, wilson } from '../stats';
+import type { Alert, QualityRow, Rate } from '../types';
 
 type Side = QualityRow['small'];
 

@@ -17,9 +17,9 @@
  * router to protect, e.g. every request escalated to the baseline model), else the largest of
  * wasted, self-checks, orchestration, decision compute and the retries routing caused.
  */
-import type { RequestRow } from '../../request/ledger/types';
-import { bucketIndex, type Buckets, type WindowView } from './report-data';
-import type { CostLayers, SeriesPoint } from './types';
+import type { RequestRow } from '../../../request/ledger/types';
+import { bucketIndex, type Buckets, type WindowView } from '../report-data';
+import type { CostLayers, SeriesPoint } from '../types';
 
 export interface LayerSums {
   requests: number;

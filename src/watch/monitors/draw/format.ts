@@ -3,7 +3,7 @@
  * same thing the same way: money as `$0.0123` or `$1,234.56`, rates as `12.3%`, a statistic that could not be
  * computed (null) as `n/a`, times in UTC.
  */
-import type { Rate, Report } from '../monitors/types';
+import type { Rate, Report } from '../types';
 
 export const NA = 'n/a';
 

@@ -1,3 +1,4 @@
+import type { Report } from '../types';
 /** What every chart builder returns: html.ts wraps it in a <figure data-chart>. */
 export interface Chart {
   /** `data-chart` of the figure: stable, used by tests and by people linking to it. */
@@ -33,4 +34,12 @@ export function moneyTick(step: number): (v: number) => string {
 export function pctTick(step: number): (v: number) => string {
   const d = stepDecimals(step * 100);
   return (v) => `${(v * 100).toFixed(d)}%`;
+}
+
+/** At most this many rows in a drift panel (the most drifted first). */
+export const MAX_DRIFT_ROWS = 16;
+
+/** Why a drift panel is empty when there is nothing to compare against, else null. */
+export function noReference(report: Pick<Report, 'reference'>): string | null {
+  return report.reference === null ? 'no reference window or calibration snapshot to compare against' : null;
 }

@@ -4,15 +4,15 @@
  * difference and the verdict. Reads like a forest plot: whiskers that do not overlap are a
  * difference that is not noise.
  */
-import type { QualityRow, Report } from '../../monitors/types';
-import { signed } from '../format';
-import { axisBottom, linearTicks } from '../svg/axis';
-import { el } from '../svg/escape';
-import { emptyPanel, legend, svgRoot, text } from '../svg/frame';
-import { linearScale, niceStep } from '../svg/scale';
-import { COLORS } from '../svg/theme';
-import { hwhisker, marker } from '../svg/whisker';
-import { CHART_WIDTH, type Chart, stepDecimals } from './chart';
+import type { QualityRow, Report } from '../types';
+import { signed } from '../draw/format';
+import { axisBottom, linearTicks } from '../draw/svg/axis';
+import { el } from '../draw/svg/escape';
+import { emptyPanel, legend, svgRoot, text } from '../draw/svg/frame';
+import { linearScale, niceStep } from '../draw/svg/scale';
+import { COLORS } from '../draw/svg/theme';
+import { hwhisker, marker } from '../draw/svg/whisker';
+import { CHART_WIDTH, type Chart, stepDecimals } from '../draw/chart';
 
 export const MAX_QUALITY_ROWS = 14;
 

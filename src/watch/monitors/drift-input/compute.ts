@@ -15,13 +15,13 @@
  * critical is the PSI sampling noise alone exceeds with probability 1 - confidence: a fixed 0.25
  * bar fires on noise at a hundred rows, and the noise bar alone flags trivial shifts at a million.
  */
-import type { MonitorsConfig } from '../../request/config/monitors-schema';
-import type { RequestRow } from '../../request/ledger/types';
-import type { CalibrationArtefact } from '../../request/router/calibration/artefact';
-import type { ReferenceBins } from '../../request/router/calibration/feature-bins';
-import { fmt, pct, type WindowView } from './report-data';
-import { psi, psiAgainst, type PsiResult } from './stats';
-import type { Alert, FeatureDrift } from './types';
+import type { MonitorsConfig } from '../../../request/config/monitors-schema';
+import type { RequestRow } from '../../../request/ledger/types';
+import type { CalibrationArtefact } from '../../../request/router/calibration/artefact';
+import type { ReferenceBins } from '../../../request/router/calibration/feature-bins';
+import { fmt, pct, type WindowView } from '../report-data';
+import { psi, psiAgainst, type PsiResult } from '../stats';
+import type { Alert, FeatureDrift } from '../types';
 
 const RECOMMENDATION =
   'the traffic no longer looks like what the router was calibrated on: recalibrate on recent labelled traffic (cascade calibrate --train <recent JSONL> ...)';

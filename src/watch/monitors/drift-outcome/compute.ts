@@ -15,11 +15,11 @@
  * max(config.drift.psi, its noise bar). One alert per drifted aspect (`task/model:accuracy`,
  * `:escalation`, `:confidence`), each recommending recalibration.
  */
-import type { MonitorsConfig } from '../../request/config/monitors-schema';
-import type { RequestRow } from '../../request/ledger/types';
-import { fmt, pct, recalibrateHint, type WindowView } from './report-data';
-import { psi, twoProportionPValue, wilson } from './stats';
-import type { Alert, OutcomeDrift, Rate } from './types';
+import type { MonitorsConfig } from '../../../request/config/monitors-schema';
+import type { RequestRow } from '../../../request/ledger/types';
+import { fmt, pct, recalibrateHint, type WindowView } from '../report-data';
+import { psi, twoProportionPValue, wilson } from '../stats';
+import type { Alert, OutcomeDrift, Rate } from '../types';
 
 interface ModelSample {
   served: RequestRow[];
