@@ -27,6 +27,8 @@ export interface RealClusterOptions {
   /** Database names; default the compose stack's: temporal, temporal_visibility, cascade_ledger. */
   databases?: { temporal: string; visibility: string; ledger: string };
   processes?: ServiceName[][];
+  /** The server's dynamic config file; default the compose stack's. */
+  dynamicConfigFile?: string;
   logDir: string;
   log?: (line: string) => void;
 }
@@ -94,6 +96,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
       visibilityDatabase: dbs.visibility,
     },
     processes: opts.processes,
+    dynamicConfigFile: opts.dynamicConfigFile,
     logDir: opts.logDir,
   });
   try {

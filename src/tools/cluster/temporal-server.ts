@@ -40,6 +40,8 @@ export interface TemporalServerOptions {
   /** Where each process's log goes (<dir>/temporal-<services>.log). */
   logDir: string;
   logLevel?: string;
+  /** The dynamic config file; default the compose stack's (deploy/temporal/dynamicconfig). */
+  dynamicConfigFile?: string;
 }
 
 export interface RunningTemporalServer {
@@ -66,7 +68,7 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     POSTGRES_PWD: opts.postgres.password,
     DBNAME: opts.postgres.database,
     VISIBILITY_DBNAME: opts.postgres.visibilityDatabase,
-    DYNAMIC_CONFIG_FILE_PATH: DYNAMIC_CONFIG_FILE,
+    DYNAMIC_CONFIG_FILE_PATH: opts.dynamicConfigFile ?? DYNAMIC_CONFIG_FILE,
     TEMPORAL_CONFIG_DIR: SERVER_CONFIG_DIR,
     TEMPORAL_SERVER_BIN: opts.binaries.server,
     BIND_ON_IP: '127.0.0.1',
