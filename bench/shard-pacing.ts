@@ -7,7 +7,9 @@
  *   real-4         the real server, 4 shards, the compose stack's dynamic config (pacing 20 reads/s
  *                  per shard queue, the server's default)
  *   real-4-lifted  the same with the pacing lifted as on the dev server (2000 reads/s)
- *   real-N         N shards (--shards-many), the compose stack's dynamic config
+ *   real-many      N shards (--shards-many), the compose stack's dynamic config
+ *   real-4-one-partition  4 shards, pacing 20/s, each task queue in one partition instead of the
+ *                  server's default 4 (matching.numTaskqueueRead/WritePartitions), as on the dev server
  *
  * Each real variant is a fresh temporal-server 1.29.1 on databases of its own in one PostgreSQL,
  * started, measured by bench/overhead.ts (`--server external`, in a child process) and stopped
@@ -29,7 +31,8 @@ import { fmt, formatTable } from './lib/table';
 
 const USAGE = `usage: npm run bench:shard-pacing -- [options]
 
-  --variants LIST     of dev, real-4, real-4-lifted, real-many; default all four, in that order
+  --variants LIST     of dev, real-4, real-4-lifted, real-many, real-4-one-partition; default
+                      dev,real-4,real-4-lifted,real-many,real-4-one-partition
   --shards-many N     the shards of real-many; default 64
   --mode M            the overhead bench's mode; default durable-cascade
   --concurrency N     default 8
@@ -44,6 +47,11 @@ const LIFTED = {
   'history.transferProcessorMaxPollRPS': 2000,
   'history.timerProcessorMaxPollRPS': 2000,
   'history.visibilityProcessorMaxPollRPS': 2000,
+};
+
+const ONE_PARTITION = {
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
 };
 
 const load1 = () => Math.round(os.loadavg()[0]! * 100) / 100;
@@ -80,7 +88,7 @@ function overhead(args: string[]): Promise<Cell> {
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
-      variants: { type: 'string', default: 'dev,real-4,real-4-lifted,real-many' },
+      variants: { type: 'string', default: 'dev,real-4,real-4-lifted,real-many,real-4-one-partition' },
       'shards-many': { type: 'string', default: '64' },
       mode: { type: 'string', default: 'durable-cascade' },
       concurrency: { type: 'string', default: '8' },
@@ -97,7 +105,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const variants = values.variants.split(',').map((v) => v.trim());
-  const known = ['dev', 'real-4', 'real-4-lifted', 'real-many'];
+  const known = ['dev', 'real-4', 'real-4-lifted', 'real-many', 'real-4-one-partition'];
   for (const v of variants)
     if (!known.includes(v)) throw new Error(`--variants takes ${known.join(', ')}; got "${v}"`);
   const many = Number(values['shards-many']);
@@ -134,20 +142,23 @@ async function main(): Promise<number> {
       }
       const shards = variant === 'real-many' ? many : 4;
       const lifted = variant === 'real-4-lifted';
+      const onePartition = variant === 'real-4-one-partition';
+      const describe = `${shards} shards, pacing ${lifted ? 2000 : 20}/s${onePartition ? ', 1 partition' : ''}`;
       const vdir = path.join(dir, variant);
       fs.mkdirSync(vdir, { recursive: true });
+      const overrides = lifted ? LIFTED : onePartition ? ONE_PARTITION : undefined;
       const server = await startBenchRealServer({
         postgres: pg!,
         frontendPort: await freePort(),
         namespace: 'cascade',
         shards,
-        dynamicConfigFile: lifted ? dynamicConfigWith(DYNAMIC_CONFIG_FILE, LIFTED, vdir) : undefined,
+        dynamicConfigFile: overrides ? dynamicConfigWith(DYNAMIC_CONFIG_FILE, overrides, vdir) : undefined,
         dir: vdir,
         log,
       });
       try {
         const p = server.processes[0]!;
-        log(`${variant}: ${shards} shards, pacing ${lifted ? 2000 : 20}/s, on ${server.address}`);
+        log(`${variant}: ${describe}, on ${server.address}`);
         const cell = await overhead([
           '--server',
           'external',
@@ -161,12 +172,7 @@ async function main(): Promise<number> {
           String(p.pid),
           ...common,
         ]);
-        rows.push({
-          variant,
-          describe: `${shards} shards, pacing ${lifted ? 2000 : 20}/s`,
-          cell,
-          load: `${atStart}-${load1()}`,
-        });
+        rows.push({ variant, describe, cell, load: `${atStart}-${load1()}` });
       } finally {
         await server.close();
       }
