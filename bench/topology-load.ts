@@ -7,7 +7,7 @@
  *   dev    the Temporal CLI's dev server (SQLite file in WAL mode, as `cascade dev` runs it, one
  *          history shard, the project's dynamic config)
  *   real   temporal-server 1.29.1 on PostgreSQL with the compose stack's config and dynamic
- *          config (src/cluster/, as `npm run stack:real` starts it), --shards history shards
+ *          config (src/tools/cluster/, as `npm run stack:real` starts it), --shards history shards
  *
  * Both stacks are up for the whole run, and the rates alternate between them (dev then real at
  * each rate), so a change in the machine's other load hits both. Per step: the loadtest's
@@ -23,12 +23,12 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
-import { spawnChild, waitFor, type Child } from '../src/cluster/child';
-import { CASCADE_BIN, PROJECT_ROOT } from '../src/cluster/paths';
-import { freePort } from '../src/cluster/ports';
-import { dropDatabases, ensureRoleWithDatabases, newPassword, roleUrl } from '../src/cluster/postgres';
-import { startTopology, type RunningTopology } from '../src/cluster/topology';
-import type { LoadtestResult, LoadtestStep } from '../src/loadtest/types';
+import { spawnChild, waitFor, type Child } from '../src/tools/cluster/child';
+import { CASCADE_BIN, PROJECT_ROOT } from '../src/tools/cluster/paths';
+import { freePort } from '../src/tools/cluster/ports';
+import { dropDatabases, ensureRoleWithDatabases, newPassword, roleUrl } from '../src/tools/cluster/postgres';
+import { startTopology, type RunningTopology } from '../src/tools/cluster/topology';
+import type { LoadtestResult, LoadtestStep } from '../src/tools/loadtest/types';
 import { cpuSeconds } from './lib/process-cpu';
 import {
   startBenchPostgres,

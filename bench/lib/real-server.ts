@@ -1,6 +1,6 @@
 /**
  * The real Temporal server for a bench (issue 18): temporal-server 1.29.1 on PostgreSQL, set up
- * by src/cluster/ exactly as `npm run stack:real` sets it up (the compose stack's config, schema
+ * by src/tools/cluster/ exactly as `npm run stack:real` sets it up (the compose stack's config, schema
  * and namespace steps), on databases of the bench's own, and the figures a bench reads from it:
  *
  *   startBenchPostgres()    CASCADE_TEST_PG_URL when set (left running), else a throwaway
@@ -15,11 +15,11 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { startLocalPostgres } from '../../src/cluster/local-postgres';
-import { dropDatabases } from '../../src/cluster/postgres';
-import { startRealCluster, type RealCluster } from '../../src/cluster/real-cluster';
-import { resolveServerBinaries } from '../../src/cluster/server-build';
-import { ALL_SERVICES, type ServiceName } from '../../src/cluster/temporal-server';
+import { startLocalPostgres } from '../../src/tools/cluster/local-postgres';
+import { dropDatabases } from '../../src/tools/cluster/postgres';
+import { startRealCluster, type RealCluster } from '../../src/tools/cluster/real-cluster';
+import { resolveServerBinaries } from '../../src/tools/cluster/server-build';
+import { ALL_SERVICES, type ServiceName } from '../../src/tools/cluster/temporal-server';
 import { readEnv } from '../../src/env';
 import { resolveTemporalCli } from '../../src/temporal/cli-resolver';
 import { findPid } from './process-cpu';

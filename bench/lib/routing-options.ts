@@ -21,6 +21,8 @@ const USAGE = `usage: npm run bench:routing -- [options]
   --population           instead of splitting: calibrate on a sample drawn with replacement from the
                          set (its own size), and measure on the whole set: the set as the population,
                          so 'held' is the guarantee's own event (the target held on the traffic)
+  --population-rows N    with --population: draw N calibration rows instead of the set's size (what
+                         the method does with more labelled rows from traffic like this set's)
   --seed N               first split seed (default 1)
   --repeats R            splits per set (default 1)
   --resamples N          bootstrap resamples of the earlier bounded search (default 1000)
@@ -45,6 +47,8 @@ export interface RoutingOptions {
   /** Calibration share of a split set. */
   share: number;
   population: boolean;
+  /** Calibration rows drawn in population mode; null: the set's own size. */
+  populationRows: number | null;
   /** The first split's seed. */
   seed0: number;
   /** Splits per set (1 with --test). */
@@ -106,6 +110,7 @@ const OPTIONS = {
   confidence: { type: 'string', default: '0.95' },
   split: { type: 'string', default: '0.5' },
   population: { type: 'boolean', default: false },
+  'population-rows': { type: 'string' },
   seed: { type: 'string', default: '1' },
   repeats: { type: 'string', default: '1' },
   resamples: { type: 'string', default: '1000' },
@@ -145,6 +150,16 @@ export function parseRoutingOptions(argv: string[]): RoutingOptions | number {
     process.stderr.write(`--margins: positive relative-quality margins below 1, not "${values.margins}"\n`);
     return 2;
   }
+  const populationRows = values['population-rows'] === undefined ? null : Number(values['population-rows']);
+  if (
+    populationRows !== null &&
+    !(Number.isInteger(populationRows) && populationRows > 0 && values.population)
+  ) {
+    process.stderr.write(
+      `--population-rows: a positive whole number, with --population; not "${values['population-rows']}"\n`,
+    );
+    return 2;
+  }
   // The project's sibling ../shared/data (this file is in bench/lib/).
   const dataDir = path.resolve(
     process.env.CASCADE_SHARED_DATA ?? path.resolve(__dirname, '../../../shared/data'),
@@ -166,6 +181,7 @@ export function parseRoutingOptions(argv: string[]): RoutingOptions | number {
     confidence: Number(values.confidence),
     share: Number(values.split),
     population: values.population,
+    populationRows,
     seed0: Number(values.seed),
     repeats: testFiles.length > 0 ? 1 : Number(values.repeats),
     resamples: Number(values.resamples),

@@ -16,7 +16,7 @@ function headerLines(o: RoutingOptions, started: number, p: Percent): string[] {
       (o.testFiles.length > 0
         ? 'calibrated on --train, replayed on --test'
         : o.population
-          ? `each set as the population: calibrated on a sample drawn from it with replacement (its size), measured on the whole set, seeds ${seed0}..${seed0 + repeats - 1}`
+          ? `each set as the population: calibrated on a sample drawn from it with replacement (${o.populationRows ?? 'its size'}${o.populationRows ? ' rows' : ''}), measured on the whole set, seeds ${seed0}..${seed0 + repeats - 1}`
           : `each set split ${p(share)}% calibration / ${p(1 - share)}% test, seeds ${seed0}..${seed0 + repeats - 1}`) +
       `; ltt fits on ${p(o.fitShare)}% of the calibration part, ladders up to ${o.maxRungs} rungs`,
     'held = splits where the test part kept the target; figures are means over the splits, relative to the reference alone',

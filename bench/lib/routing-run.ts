@@ -173,10 +173,10 @@ function split(rows: LabelledRow[], share: number, seed: number): [LabelledRow[]
   return [order.slice(0, k).map((i) => rows[i]!), order.slice(k).map((i) => rows[i]!)];
 }
 
-/** n rows drawn with replacement (the set as the population), seeded. */
-function resample(rows: LabelledRow[], seed: number): LabelledRow[] {
+/** n rows drawn with replacement (the set as the population; n its size unless given), seeded. */
+function resample(rows: LabelledRow[], seed: number, n = rows.length): LabelledRow[] {
   const rnd = seededRandom((seed * 2654435761) ^ 0x2545f491);
-  return rows.map(() => rows[Math.floor(rnd() * rows.length)]!);
+  return Array.from({ length: n }, () => rows[Math.floor(rnd() * rows.length)]!);
 }
 
 /** The ladder a guaranteed fit serves (`a>b>c`, rungs always skipped left out), or the static model it chose. */
@@ -447,7 +447,7 @@ export function runSet(
     const [cal, test] = testAll
       ? [all, testAll]
       : o.population
-        ? [resample(all, seed), all]
+        ? [resample(all, seed, o.populationRows ?? all.length), all]
         : split(all, o.share, seed);
     calRows = cal.length;
     testRows = test.length;
