@@ -27,8 +27,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { type ModelConfig } from '../config/schema';
 import { MalformedResponseError } from './failure-class';
-import { costUsd } from './cost';
-import { DERIVED_HEADER, NO_KEY_PLACEHOLDER } from './openai-compatible';
+import { billedReply } from './billed-reply';
+import { NO_KEY_PLACEHOLDER } from './openai-compatible';
 import {
   type ChatMessage,
   type ModelCallRequest,
@@ -40,7 +40,7 @@ import {
   type Usage,
 } from './types';
 import { sdkAttempt, type AttemptContext } from './sdk-attempt';
-import { describeValue, isCount, isObj, parseHeaderList } from './reply-fields';
+import { isCount, isObj } from './reply-fields';
 
 export interface AnthropicOptions {
   /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
@@ -134,20 +134,9 @@ export class AnthropicProvider implements ModelProvider {
   }
 
   private result(data: unknown, headers: Headers, latencyMs: number): ModelCallResult {
-    if (!isObj(data)) {
-      // The SDK hands back text for a non-JSON content type and undefined for an empty body.
-      throw new MalformedResponseError(`body is not a JSON object (got ${describeValue(data)})`, 200);
-    }
-    const derived = new Set(parseHeaderList(headers.get(DERIVED_HEADER)));
-    const read = readUsage(data['usage']);
-    // As with the OpenAI-compatible client: missing usage is 0 tokens flagged as derived
-    // ("cost unknown"), not a failure and not "free".
-    if (read.missing) derived.add('usage');
-    const usage = read.usage;
-    const cost = costUsd(usage, this.config.pricing);
-    const billed = { ...usage, costUsd: cost };
+    const { body, derived, usage, cost, billed } = billedReply(data, headers, readUsage, this.config.pricing);
 
-    const content = data['content'];
+    const content = body['content'];
     if (!Array.isArray(content))
       throw new MalformedResponseError('response has no content list', 200, billed);
     const texts = content.filter(
@@ -163,7 +152,7 @@ export class AnthropicProvider implements ModelProvider {
         billed,
       );
     }
-    const stop = data['stop_reason'];
+    const stop = body['stop_reason'];
     return {
       modelId: this.modelId,
       answer: texts.map((t) => t.text).join(''),

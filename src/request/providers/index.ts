@@ -21,8 +21,8 @@ export {
 export {
   OpenAICompatibleProvider,
   NO_KEY_PLACEHOLDER,
-  DERIVED_HEADER,
   type OpenAICompatibleOptions,
 } from './openai-compatible';
+export { DERIVED_HEADER } from './billed-reply';
 export { AnthropicProvider, DEFAULT_MAX_TOKENS, anthropicBaseUrl, type AnthropicOptions } from './anthropic';
 export { createProvider, providerFor, type CreateProviderOptions } from './registry';

@@ -7,7 +7,7 @@
 import OpenAI from 'openai';
 import { type ModelConfig } from '../config/schema';
 import { MalformedResponseError } from './failure-class';
-import { costUsd } from './cost';
+import { billedReply } from './billed-reply';
 import {
   type ChatMessage,
   type ModelCallRequest,
@@ -19,7 +19,7 @@ import {
   type Usage,
 } from './types';
 import { sdkAttempt, type AttemptContext } from './sdk-attempt';
-import { describeValue, isCount, isObj, parseHeaderList } from './reply-fields';
+import { isCount, isObj } from './reply-fields';
 
 export interface OpenAICompatibleOptions {
   /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
@@ -34,9 +34,6 @@ export interface OpenAICompatibleOptions {
  * placeholder is sent rather than reading OPENAI_API_KEY behind the config's back.
  */
 export const NO_KEY_PLACEHOLDER = 'unused';
-
-/** Response header in which an endpoint lists fields it derived rather than observed. */
-export const DERIVED_HEADER = 'x-recorded-derived';
 
 export class OpenAICompatibleProvider implements ModelProvider {
   private readonly client: OpenAI;
@@ -156,21 +153,8 @@ export class OpenAICompatibleProvider implements ModelProvider {
   }
 
   private result(data: unknown, headers: Headers, latencyMs: number): ModelCallResult {
-    if (!isObj(data)) {
-      // The SDK hands back text for a non-JSON content type and undefined for an empty body.
-      throw new MalformedResponseError(`body is not a JSON object (got ${describeValue(data)})`, 200);
-    }
-    const derived = new Set(parseHeaderList(headers.get(DERIVED_HEADER)));
-    const read = readUsage(data['usage']);
-    // Some local servers omit usage. Failing every call would make them unusable; reporting 0 as
-    // if observed would hide the cost. So: tokens 0, and "usage" flagged as derived, which the
-    // trace and ledger carry as "cost unknown" rather than "free".
-    if (read.missing) derived.add('usage');
-    const usage = read.usage;
-    const cost = costUsd(usage, this.config.pricing);
-    const billed = { ...usage, costUsd: cost };
-
-    const choices = data['choices'];
+    const { body, derived, usage, cost, billed } = billedReply(data, headers, readUsage, this.config.pricing);
+    const choices = body['choices'];
     if (!Array.isArray(choices) || choices.length === 0) {
       throw new MalformedResponseError('response has no choices', 200, billed);
     }
