@@ -39,15 +39,10 @@ import {
   type ToolSpec,
   type Usage,
 } from './types';
-import { sdkAttempt, type AttemptContext } from './sdk-attempt';
+import { attemptContext, sdkAttempt, type AttemptContext, type SdkProviderOptions } from './sdk-attempt';
 import { isCount, isObj } from './reply-fields';
 
-export interface AnthropicOptions {
-  /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
-  apiKey?: string;
-  /** A fetch to use instead of the global one (proxies, tests). */
-  fetch?: typeof fetch;
-}
+export type AnthropicOptions = SdkProviderOptions;
 
 /**
  * `max_tokens` when the request sets none. Anthropic requires the field; 4096 is enough for the
@@ -63,16 +58,14 @@ export function anthropicBaseUrl(baseUrl: string): string {
 
 export class AnthropicProvider implements ModelProvider {
   private readonly client: Anthropic;
-  private readonly baseFetch: typeof fetch;
-  private readonly secrets: string[];
+  private readonly attempt: AttemptContext;
 
   constructor(
     readonly modelId: string,
     private readonly config: ModelConfig,
     opts: AnthropicOptions = {},
   ) {
-    this.baseFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.secrets = opts.apiKey ? [opts.apiKey] : [];
+    this.attempt = attemptContext(modelId, config, opts);
     this.client = new Anthropic({
       baseURL: anthropicBaseUrl(config.baseUrl),
       // Always a credential: without one the SDK would read ANTHROPIC_API_KEY / ANTHROPIC_AUTH_TOKEN
@@ -99,16 +92,6 @@ export class AnthropicProvider implements ModelProvider {
         .withResponse();
       return this.result(data as unknown, response.headers, performance.now() - started);
     });
-  }
-
-  private get attempt(): AttemptContext {
-    return {
-      modelId: this.modelId,
-      baseUrl: this.config.baseUrl,
-      timeoutMs: this.config.timeoutMs,
-      secrets: this.secrets,
-      baseFetch: this.baseFetch,
-    };
   }
 
   private body(request: ModelCallRequest): Anthropic.MessageCreateParamsNonStreaming {

@@ -18,15 +18,10 @@ import {
   type ToolCall,
   type Usage,
 } from './types';
-import { sdkAttempt, type AttemptContext } from './sdk-attempt';
+import { attemptContext, sdkAttempt, type AttemptContext, type SdkProviderOptions } from './sdk-attempt';
 import { isCount, isObj } from './reply-fields';
 
-export interface OpenAICompatibleOptions {
-  /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
-  apiKey?: string;
-  /** A fetch to use instead of the global one (proxies, tests). */
-  fetch?: typeof fetch;
-}
+export type OpenAICompatibleOptions = SdkProviderOptions;
 
 /**
  * The SDK refuses to start without a credential, but local endpoints (vLLM, Ollama, llama.cpp,
@@ -37,16 +32,14 @@ export const NO_KEY_PLACEHOLDER = 'unused';
 
 export class OpenAICompatibleProvider implements ModelProvider {
   private readonly client: OpenAI;
-  private readonly baseFetch: typeof fetch;
-  private readonly secrets: string[];
+  private readonly attempt: AttemptContext;
 
   constructor(
     readonly modelId: string,
     private readonly config: ModelConfig,
     opts: OpenAICompatibleOptions = {},
   ) {
-    this.baseFetch = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.secrets = opts.apiKey ? [opts.apiKey] : [];
+    this.attempt = attemptContext(modelId, config, opts);
     this.client = new OpenAI({
       baseURL: config.baseUrl,
       apiKey: opts.apiKey ?? NO_KEY_PLACEHOLDER,
@@ -105,16 +98,6 @@ export class OpenAICompatibleProvider implements ModelProvider {
       }
       return this.result(whole.completion(), response.headers, performance.now() - started);
     });
-  }
-
-  private get attempt(): AttemptContext {
-    return {
-      modelId: this.modelId,
-      baseUrl: this.config.baseUrl,
-      timeoutMs: this.config.timeoutMs,
-      secrets: this.secrets,
-      baseFetch: this.baseFetch,
-    };
   }
 
   private body(request: ModelCallRequest): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {

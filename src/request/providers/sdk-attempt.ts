@@ -5,6 +5,7 @@
  * fetch that notes the status, headers and raw error body the SDK may not surface, and the
  * failure classified into the Contracts' error classes (classify.ts) with secrets removed.
  */
+import { type ModelConfig } from '../config/schema';
 import { classifyFailure } from './failure-class';
 import { ProviderError } from './types';
 
@@ -26,6 +27,29 @@ export interface AttemptContext {
   secrets: string[];
   /** The fetch the SDK would use (tests inject one). */
   baseFetch: typeof fetch;
+}
+
+/** How an SDK adapter is built (registry.ts builds them). */
+export interface SdkProviderOptions {
+  /** Resolved by the caller (registry.ts) from the worker's environment; absent for keyless endpoints. */
+  apiKey?: string;
+  /** A fetch to use instead of the global one (proxies, tests). */
+  fetch?: typeof fetch;
+}
+
+/** The context of every attempt an adapter makes for one model, fixed when the adapter is built. */
+export function attemptContext(
+  modelId: string,
+  config: ModelConfig,
+  opts: SdkProviderOptions,
+): AttemptContext {
+  return {
+    modelId,
+    baseUrl: config.baseUrl,
+    timeoutMs: config.timeoutMs,
+    secrets: opts.apiKey ? [opts.apiKey] : [],
+    baseFetch: opts.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+  };
 }
 
 /**
