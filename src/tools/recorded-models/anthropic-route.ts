@@ -21,7 +21,13 @@ import { type FastifyError, type FastifyInstance, type FastifyReply, type Fastif
 import { z } from 'zod';
 import { resolveCompletion, type ServedAnswer } from './answer';
 import { type RecordedDataset } from './dataset';
-import { type FaultInjector, type FaultKind, isFaultKind, respondWithFault } from './faults';
+import {
+  type FaultInjector,
+  type FaultKind,
+  type FaultResponseOptions,
+  isFaultKind,
+  respondWithFault,
+} from './faults';
 import { type ConcurrencyLimiter } from './limiter';
 import { serveAnswer } from './serve-answer';
 import { type RecordedMetrics } from './metrics';
@@ -321,57 +327,26 @@ async function respondWithAnthropicFault(
   kind: AnthropicFault,
   request: FastifyRequest,
   reply: FastifyReply,
-  opts: { model: string; retryAfterSeconds: number; timeoutHangMs: number; signal: AbortSignal },
+  opts: FaultResponseOptions,
 ): Promise<string> {
-  const id = `msg_recorded_fault_${Date.now().toString(36)}`;
-  switch (kind) {
-    case '429':
-      await reply
-        .code(429)
-        .header('retry-after', String(opts.retryAfterSeconds))
-        .header('x-recorded-fault', kind)
-        .send(
-          anthropicError(
-            'rate_limit_error',
-            `Number of requests has exceeded your rate limit for ${opts.model} (injected fault)`,
-          ),
-        );
-      return '429';
-    case '500':
-      await reply
-        .code(500)
-        .header('x-recorded-fault', kind)
-        .send(anthropicError('api_error', 'Internal server error (injected fault)'));
-      return '500';
-    case '529':
-      await reply
-        .code(529)
-        .header('x-recorded-fault', kind)
-        .send(anthropicError('overloaded_error', 'Overloaded (injected fault)'));
-      return '529';
-    case 'malformed': {
-      // A body cut off mid-way: valid HTTP, content-type JSON, unparseable content.
-      const whole = JSON.stringify(
-        messageSkeleton(opts.model, id, [{ type: 'text', text: '' }], { input_tokens: 0, output_tokens: 0 }),
-      );
-      await reply
-        .code(200)
-        .header('content-type', 'application/json')
-        .header('x-recorded-fault', kind)
-        .send(whole.slice(0, Math.floor(whole.length / 2)));
-      return '200';
-    }
-    case 'empty':
-      // Nothing was generated, so there is no recorded usage: zeros, flagged as derived.
-      await reply
-        .code(200)
-        .header('x-recorded-fault', kind)
-        .header('x-recorded-derived', 'usage')
-        .send(messageSkeleton(opts.model, id, [], { input_tokens: 0, output_tokens: 0 }));
-      return '200';
-    case 'reset':
-    case 'timeout':
-      // No response is written: the connection is dropped, as on the OpenAI route.
-      return respondWithFault(kind, request, reply, opts);
+  if (kind === '529') {
+    await reply
+      .code(529)
+      .header('x-recorded-fault', kind)
+      .send(anthropicError('overloaded_error', 'Overloaded (injected fault)'));
+    return '529';
   }
+  // The other faults behave as on the OpenAI route, with the Messages API's bodies.
+  const id = `msg_recorded_fault_${Date.now().toString(36)}`;
+  const noUsage = { input_tokens: 0, output_tokens: 0 };
+  return respondWithFault(kind, request, reply, opts, {
+    rateLimited: (model) =>
+      anthropicError(
+        'rate_limit_error',
+        `Number of requests has exceeded your rate limit for ${model} (injected fault)`,
+      ),
+    serverError: () => anthropicError('api_error', 'Internal server error (injected fault)'),
+    cutOff: (model) => messageSkeleton(model, id, [{ type: 'text', text: '' }], noUsage),
+    empty: (model) => messageSkeleton(model, id, [], noUsage),
+  });
 }

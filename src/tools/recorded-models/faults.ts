@@ -137,6 +137,31 @@ export interface FaultResponseOptions {
 }
 
 /**
+ * A fault's bodies in the protocol of the route that injects it: the faults behave the same over
+ * HTTP on every route (status, headers, a body cut in half, a dropped connection), with OpenAI's
+ * bodies on the chat-completions route and Anthropic's on the Messages route (anthropic-route.ts).
+ */
+export interface FaultBodies {
+  /** The 429's error body. */
+  rateLimited: (model: string) => object;
+  /** The 500's error body. */
+  serverError: () => object;
+  /** A reply whose JSON `malformed` sends the first half of. */
+  cutOff: (model: string) => object;
+  /** A reply with nothing generated (`empty`). */
+  empty: (model: string) => object;
+}
+
+const OPENAI_FAULT_BODIES: FaultBodies = {
+  rateLimited: (model) =>
+    faultError(`Rate limit reached for ${model} (injected fault)`, 'requests', 'rate_limit_exceeded'),
+  serverError: () =>
+    faultError('The server had an error processing your request (injected fault)', 'server_error', null),
+  cutOff: (model) => completionSkeleton(model, [{ index: 0, message: { role: 'assistant' } }]),
+  empty: (model) => completionSkeleton(model, []),
+};
+
+/**
  * Produces the fault's raw HTTP behaviour and resolves with the outcome to count in metrics
  * (the status code, or `reset` / `timeout` when no response is written).
  */
@@ -145,6 +170,7 @@ export async function respondWithFault(
   request: FastifyRequest,
   reply: FastifyReply,
   opts: FaultResponseOptions,
+  bodies: FaultBodies = OPENAI_FAULT_BODIES,
 ): Promise<string> {
   switch (kind) {
     case '429':
@@ -152,31 +178,14 @@ export async function respondWithFault(
         .code(429)
         .header('retry-after', String(opts.retryAfterSeconds))
         .header('x-recorded-fault', kind)
-        .send(
-          faultError(
-            `Rate limit reached for ${opts.model} (injected fault)`,
-            'requests',
-            'rate_limit_exceeded',
-          ),
-        );
+        .send(bodies.rateLimited(opts.model));
       return '429';
     case '500':
-      await reply
-        .code(500)
-        .header('x-recorded-fault', kind)
-        .send(
-          faultError(
-            'The server had an error processing your request (injected fault)',
-            'server_error',
-            null,
-          ),
-        );
+      await reply.code(500).header('x-recorded-fault', kind).send(bodies.serverError());
       return '500';
     case 'malformed': {
       // A body cut off mid-way: valid HTTP, content-type JSON, unparseable content.
-      const whole = JSON.stringify(
-        completionSkeleton(opts.model, [{ index: 0, message: { role: 'assistant' } }]),
-      );
+      const whole = JSON.stringify(bodies.cutOff(opts.model));
       await reply
         .code(200)
         .header('content-type', 'application/json')
@@ -190,7 +199,7 @@ export async function respondWithFault(
         .code(200)
         .header('x-recorded-fault', kind)
         .header('x-recorded-derived', 'usage')
-        .send(completionSkeleton(opts.model, []));
+        .send(bodies.empty(opts.model));
       return '200';
     case 'reset':
       reply.hijack();
