@@ -28,6 +28,8 @@
 import type { RungSkip } from '../../request/router/rung-decision';
 import type { Recommendation } from '../../request/router/calibration/artefact';
 import { PairedBootstrap, percentileInterval, quantileOf } from './bootstrap';
+import { gridSize, quantileGrid } from './policy-grid';
+import type { PolicyChoice, PolicyFigures, PolicyIntervals } from './policy-grid';
 import { calibratedOf, type ReplayRow, replayRequest, type RungPolicy } from './simulate';
 
 export interface SearchInput {
@@ -52,20 +54,9 @@ export interface SearchInput {
   selection?: 'fixed-sequence' | 'cheapest-bounded';
 }
 
-export interface PolicyChoice {
-  thresholds: (number | null)[];
-  skips: (RungSkip | null)[];
-}
+export type { PolicyChoice };
 
-export interface EvaluatedPolicy extends PolicyChoice {
-  relativeQuality: number;
-  relativeCost: number;
-  escalationRate: number;
-  /** Share of requests on which at least one rung was skipped. */
-  skipRate: number;
-  accuracy: number;
-  meanCostUsd: number;
-}
+export interface EvaluatedPolicy extends PolicyChoice, PolicyFigures {}
 
 export interface BoundedPolicy extends EvaluatedPolicy {
   /** Percentile-bootstrap lower bound of the relative quality at the search's confidence. */
@@ -73,12 +64,7 @@ export interface BoundedPolicy extends EvaluatedPolicy {
 }
 
 export interface ChosenPolicy extends BoundedPolicy {
-  intervals: {
-    relativeQuality: [number, number];
-    relativeCost: [number, number];
-    savings: [number, number];
-    escalationRate: [number, number];
-  };
+  intervals: PolicyIntervals;
 }
 
 export interface StaticOption {
@@ -106,14 +92,6 @@ export interface SearchResult {
 }
 
 const ALWAYS: RungSkip = { kind: 'always' };
-
-function quantileGrid(values: readonly number[], count: number): number[] {
-  if (values.length === 0 || count <= 0) return [];
-  const sorted = [...values].sort((a, b) => a - b);
-  const out = new Set<number>();
-  for (let k = 0; k < count; k++) out.add(quantileOf(sorted, count === 1 ? 0 : k / (count - 1)));
-  return [...out].sort((a, b) => a - b);
-}
 
 interface RungOption {
   threshold: number | null;
@@ -172,28 +150,12 @@ export function searchPolicy(input: SearchInput): SearchResult {
   const largeCostSums = boot.sums(largeCost);
 
   // Grid sizes: shrink until the number of combinations fits.
-  let tq = K === 2 ? 41 : 21;
-  let sq = useClassifier && hasPredictions ? 9 : 0;
   const combos = (t: number, s: number) => {
     let total = 1;
     for (let i = 0; i < K - 1; i++) total *= 1 + (s + 1) * (rungs[i]!.source === null ? 1 : t);
     return total;
   };
-  const shrink: [number, number][] = [
-    [21, 4],
-    [21, 2],
-    [11, 2],
-    [11, 1],
-    [11, 0],
-    [6, 0],
-    [4, 0],
-    [3, 0],
-  ];
-  for (const [t, s] of shrink) {
-    if (combos(tq, sq) <= maxConfigs) break;
-    tq = t;
-    sq = Math.min(sq, s);
-  }
+  const { tq, sq } = gridSize(K === 2 ? 41 : 21, useClassifier && hasPredictions ? 9 : 0, combos, maxConfigs);
   const options = rungs
     .slice(0, -1)
     .map((r, i) => rungOptions(r, i, calibrated, rows, tq, sq, useClassifier && hasPredictions));

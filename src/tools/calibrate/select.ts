@@ -22,7 +22,9 @@
  * The reference alone needs no test: it is the answer when nothing is accepted.
  */
 import type { RungSkip } from '../../request/router/rung-decision';
-import { PairedBootstrap, percentileInterval, quantileOf } from './bootstrap';
+import { PairedBootstrap, percentileInterval } from './bootstrap';
+import { gridSize, quantileGrid } from './policy-grid';
+import type { PolicyChoice, PolicyFigures, PolicyIntervals } from './policy-grid';
 import {
   chooseStatistic,
   countOutcomes,
@@ -86,26 +88,11 @@ export interface SelectInput {
   pValue?: (test: OutcomeCounts, target: number) => number;
 }
 
-export interface PolicyChoice {
-  thresholds: (number | null)[];
-  skips: (RungSkip | null)[];
-}
-
-export interface Figures {
-  relativeQuality: number;
-  relativeCost: number;
-  escalationRate: number;
-  /** Share of requests on which at least one rung was skipped. */
-  skipRate: number;
-  accuracy: number;
-  meanCostUsd: number;
-}
-
 export interface Candidate extends PolicyChoice {
   /** Indices into `models`, cheapest first. */
   ladder: number[];
   /** On the fit part. */
-  fit: Figures;
+  fit: PolicyFigures;
   /** On the fit part: the quality estimate less one standard error (the order's key). */
   fitSafe: number;
   /** On the fit part: losses, wins, both right (what the test's bet is taken from). */
@@ -113,17 +100,12 @@ export interface Candidate extends PolicyChoice {
 }
 
 export interface TestedCandidate extends Candidate {
-  test: Figures & QualityTest & { lowerBound: number };
+  test: PolicyFigures & QualityTest & { lowerBound: number };
   accepted: boolean;
 }
 
 export interface ChosenPolicy extends TestedCandidate {
-  intervals: {
-    relativeQuality: [number, number];
-    relativeCost: [number, number];
-    savings: [number, number];
-    escalationRate: [number, number];
-  };
+  intervals: PolicyIntervals;
 }
 
 export interface SelectResult {
@@ -142,24 +124,15 @@ export interface SelectResult {
   /** Test-part figures of each frontier point (descriptive). */
   frontierTest: TestedCandidate['test'][];
   /** Each model alone on the test part (descriptive: only those in the sequence carry the guarantee). */
-  alone: { model: number; test: Figures & QualityTest & { lowerBound: number }; fit: Figures }[];
+  alone: { model: number; test: PolicyFigures & QualityTest & { lowerBound: number }; fit: PolicyFigures }[];
   /** The reference alone, on the test part. */
-  reference: { test: Figures; fit: Figures };
+  reference: { test: PolicyFigures; fit: PolicyFigures };
   /** The point-estimate baseline: the cheapest candidate whose fit-part estimate reaches the target (figures on every row). */
-  pointEstimate: Candidate & { all: Figures };
+  pointEstimate: Candidate & { all: PolicyFigures };
   grid: { ladders: number; policies: number };
 }
 
 const ALWAYS: RungSkip = { kind: 'always' };
-
-/** `count` quantiles of the values (linear interpolation), deduplicated, ascending. */
-export function quantileGrid(values: readonly number[], count: number): number[] {
-  if (values.length === 0 || count <= 0) return [];
-  const sorted = [...values].sort((a, b) => a - b);
-  const out = new Set<number>();
-  for (let k = 0; k < count; k++) out.add(quantileOf(sorted, count === 1 ? 0 : k / (count - 1)));
-  return [...out].sort((a, b) => a - b);
-}
 
 /** Every cheapest-first subset of 0..n-1 with 1..maxRungs members (a single model included). */
 export function ladderSubsets(n: number, maxRungs: number): number[][] {
@@ -260,7 +233,7 @@ export function selectPolicy(input: SelectInput): SelectResult {
     return { correct, cost, esc, skip };
   };
 
-  const figuresOf = (rs: ReturnType<typeof perRow>, idx: readonly number[]): Figures => {
+  const figuresOf = (rs: ReturnType<typeof perRow>, idx: readonly number[]): PolicyFigures => {
     const n = idx.length;
     const right = rs.correct.reduce((s, x) => s + x, 0);
     const cost = rs.cost.reduce((s, x) => s + x, 0);
@@ -303,8 +276,6 @@ export function selectPolicy(input: SelectInput): SelectResult {
   const candidates: Candidate[] = [];
   for (const ladder of input.ladders) {
     const K = ladder.length;
-    let tq = K <= 2 ? 41 : 21;
-    let sq = ladder.slice(0, -1).some(hasPredictions) ? 9 : 0;
     const combos = (t: number, s: number) =>
       ladder
         .slice(0, -1)
@@ -315,20 +286,12 @@ export function selectPolicy(input: SelectInput): SelectResult {
               (1 + (hasPredictions(m) ? s : 0)) * (models[m]!.source === null ? 1 : t)),
           1,
         );
-    for (const [t, s] of [
-      [21, 4],
-      [21, 2],
-      [11, 2],
-      [11, 1],
-      [11, 0],
-      [6, 0],
-      [4, 0],
-      [3, 0],
-    ] as const) {
-      if (combos(tq, sq) <= maxConfigs) break;
-      tq = t;
-      sq = Math.min(sq, s);
-    }
+    const { tq, sq } = gridSize(
+      K <= 2 ? 41 : 21,
+      ladder.slice(0, -1).some(hasPredictions) ? 9 : 0,
+      combos,
+      maxConfigs,
+    );
     const options = ladder.map((m, j) => rungOptions(m, j === K - 1, tq, hasPredictions(m) ? sq : 0));
     const pick = new Array<number>(K).fill(0);
     for (;;) {
@@ -481,7 +444,7 @@ export function selectPolicy(input: SelectInput): SelectResult {
       },
     };
   });
-  const reference = { test: alone[R]!.test as Figures, fit: alone[R]!.fit };
+  const reference = { test: alone[R]!.test as PolicyFigures, fit: alone[R]!.fit };
   // The point estimate's choice: the cheapest policy whose fit-part estimate reaches the target,
   // with its figures on every row.
   const pe =
