@@ -43,15 +43,48 @@ export function inputDriftMonitor(
   const alerts: Alert[] = [];
   const calibrationVersions: string[] = [];
 
-  const judge = (
+  /**
+   * One feature of this window against one reference (the reference window, or a task's
+   * calibration snapshot): its drift row, and an alert when it drifted, judged and worded the same
+   * for both. `shifted` opens the alert's message (what was compared with what); `reference.fields`
+   * lead its evidence (which reference it was).
+   */
+  const compare = (
     label: string,
     p: PsiResult,
-    n: number,
-    referenceN: number,
-  ): { drift: FeatureDrift; bar: number } => {
+    values: number[],
+    reference: { n: number; mean: number | null; fields?: Alert['evidence'] },
+    shifted: string,
+  ): void => {
     const bar = Math.max(config.drift.psi, p.critical);
+    const n = values.length;
+    const referenceN = reference.n;
     const drifted = n >= config.minRequests && referenceN >= config.minRequests && p.psi > bar;
-    return { drift: { feature: label, psi: p.psi, critical: p.critical, n, referenceN, drifted }, bar };
+    features.push({ feature: label, psi: p.psi, critical: p.critical, n, referenceN, drifted });
+    if (!drifted) return;
+    alerts.push({
+      monitor: 'drift_input',
+      key: `feature:${label}`,
+      severity: 'warning',
+      message:
+        shifted +
+        `(bar ${fmt(config.drift.psi)}; noise alone stays under ${fmt(p.critical)} at ${pct(config.confidence)})`,
+      value: p.psi,
+      threshold: bar,
+      evidence: {
+        ...reference.fields,
+        psi: p.psi,
+        critical: p.critical,
+        psiBar: config.drift.psi,
+        bins: p.bins,
+        binning: p.binning,
+        n,
+        referenceN,
+        currentMean: mean(values),
+        referenceMean: reference.mean,
+      },
+      recommendation: RECOMMENDATION,
+    });
   };
 
   // This window against the reference window, all served requests.
@@ -63,31 +96,13 @@ export function inputDriftMonitor(
       const r = ref.get(name) ?? [];
       if (c.length === 0 || r.length === 0) continue;
       const p = psi(r, c, { confidence: config.confidence });
-      const { drift, bar } = judge(name, p, c.length, r.length);
-      features.push(drift);
-      if (!drift.drifted) continue;
-      alerts.push({
-        monitor: 'drift_input',
-        key: `feature:${name}`,
-        severity: 'warning',
-        message:
-          `input feature ${name} shifted: PSI ${fmt(p.psi)} over ${c.length} requests vs ${r.length} in the reference ` +
-          `(bar ${fmt(config.drift.psi)}; noise alone stays under ${fmt(p.critical)} at ${pct(config.confidence)})`,
-        value: p.psi,
-        threshold: bar,
-        evidence: {
-          psi: p.psi,
-          critical: p.critical,
-          psiBar: config.drift.psi,
-          bins: p.bins,
-          binning: p.binning,
-          n: c.length,
-          referenceN: r.length,
-          currentMean: mean(c),
-          referenceMean: mean(r),
-        },
-        recommendation: RECOMMENDATION,
-      });
+      compare(
+        name,
+        p,
+        c,
+        { n: r.length, mean: mean(r) },
+        `input feature ${name} shifted: PSI ${fmt(p.psi)} over ${c.length} requests vs ${r.length} in the reference `,
+      );
     }
   }
 
@@ -109,41 +124,23 @@ export function inputDriftMonitor(
       const c = cur.get(name)!;
       if (!bins || bins.n === 0) continue;
       used = true;
-      const label = `${task}/${name}`;
       const p = psiAgainst(bins, c, { confidence: config.confidence });
-      const { drift, bar } = judge(label, p, c.length, bins.n);
-      features.push(drift);
-      if (!drift.drifted) continue;
-      alerts.push({
-        monitor: 'drift_input',
-        key: `feature:${label}`,
-        severity: 'warning',
-        message:
-          `input feature ${name} of task ${task} shifted from its calibration ${artefact.version}: PSI ${fmt(p.psi)} over ` +
-          `${c.length} requests vs ${bins.n} labelled rows it was calibrated on ` +
-          `(bar ${fmt(config.drift.psi)}; noise alone stays under ${fmt(p.critical)} at ${pct(config.confidence)})`,
-        value: p.psi,
-        threshold: bar,
-        evidence: {
-          reference: 'calibration',
-          calibrationVersion: artefact.version,
-          task,
-          psi: p.psi,
-          critical: p.critical,
-          psiBar: config.drift.psi,
-          bins: p.bins,
-          binning: p.binning,
-          n: c.length,
-          referenceN: bins.n,
-          currentMean: mean(c),
+      compare(
+        `${task}/${name}`,
+        p,
+        c,
+        {
+          n: bins.n,
           // Exact for value bins; quantile bins keep no values to average.
-          referenceMean:
+          mean:
             bins.binning === 'value'
               ? bins.values.reduce((s, v, i) => s + v * bins.counts[i]!, 0) / bins.n
               : null,
+          fields: { reference: 'calibration', calibrationVersion: artefact.version, task },
         },
-        recommendation: RECOMMENDATION,
-      });
+        `input feature ${name} of task ${task} shifted from its calibration ${artefact.version}: PSI ${fmt(p.psi)} over ` +
+          `${c.length} requests vs ${bins.n} labelled rows it was calibrated on `,
+      );
     }
     if (used && !calibrationVersions.includes(artefact.version)) calibrationVersions.push(artefact.version);
   }
