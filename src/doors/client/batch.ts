@@ -22,6 +22,8 @@
 import { RequestError } from './request';
 import type { Trace } from '../../request/router/trace';
 import type { CascadeClient } from './cascade-client';
+import { abortRace } from './abort-race';
+import { clientErrorMessage } from './error-message';
 
 export interface BatchRequest {
   /** 1-based line in the source file, when there is one (named in every error). */
@@ -148,12 +150,7 @@ export async function runBatch(
   });
 
   // 2. A simple worker pool over the valid requests.
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  const { aborted, release } = abortRace(signal);
   let next = 0;
   const worker = async () => {
     while (next < valid.length && !signal?.aborted) {
@@ -164,7 +161,7 @@ export async function runBatch(
   try {
     await Promise.all(Array.from({ length: Math.min(concurrency, valid.length) }, worker));
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    release();
   }
 
   const traces: Trace[] = [];
@@ -191,7 +188,7 @@ export async function runBatch(
 async function runOne(cascade: CascadeClient, v: Valid, aborted: Promise<'aborted'>): Promise<Outcome> {
   const fail = (err: unknown): Outcome => ({
     kind: 'error',
-    error: { ...withLine(v.line), requestId: v.requestId, error: errorMessage(err), kind: 'failed' },
+    error: { ...withLine(v.line), requestId: v.requestId, error: clientErrorMessage(err), kind: 'failed' },
   });
   let result: Promise<Trace>;
   try {
@@ -216,16 +213,4 @@ async function runOne(cascade: CascadeClient, v: Valid, aborted: Promise<'aborte
 
 function withLine(line: number | undefined): { line?: number } {
   return line !== undefined ? { line } : {};
-}
-
-/** The most telling message of a client error: a WorkflowFailedError says little without its cause. */
-function errorMessage(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const parts = [err.message];
-  let cause: unknown = err.cause;
-  for (let depth = 0; cause instanceof Error && depth < 3; depth++) {
-    if (cause.message && !parts.includes(cause.message)) parts.push(cause.message);
-    cause = cause.cause;
-  }
-  return parts.join(': ');
 }

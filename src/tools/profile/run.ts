@@ -11,6 +11,8 @@
  *   new workflow and no new model call. The record says `reattached: true`.
  */
 import type { CascadeClient } from '../../doors/client/cascade-client';
+import { abortRace } from '../../doors/client/abort-race';
+import { clientErrorMessage } from '../../doors/client/error-message';
 import { RequestError } from '../../doors/client/request';
 import { normalizeAnswer } from '../../request/router/agreement';
 import { RAW_LOGPROB_FLOOR } from '../../request/router/confidence';
@@ -98,17 +100,17 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunRes
   const errors: ProfileError[] = [];
   const writer = new ProfileWriter(dir);
 
-  let onAbort: () => void = () => undefined;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    onAbort = () => resolve('aborted');
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
+  const { aborted, release } = abortRace(signal);
 
   let next = 0;
   const one = async ({ row, model }: Pair): Promise<void> => {
     const fail = (err: unknown) => {
-      const e: ProfileError = { requestId: row.requestId, model, line: row.line, error: messageOf(err) };
+      const e: ProfileError = {
+        requestId: row.requestId,
+        model,
+        line: row.line,
+        error: clientErrorMessage(err),
+      };
       errors.push(e);
       settled++;
       opts.onProgress?.({ done: settled, total, error: e });
@@ -165,7 +167,7 @@ export async function runProfile(opts: ProfileRunOptions): Promise<ProfileRunRes
   try {
     await Promise.all(Array.from({ length: Math.min(opts.concurrency, pairs.length) }, worker));
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    release();
     writer.close();
   }
   const notStarted = pairs.length - next;
@@ -253,15 +255,4 @@ export function qualityOf(
     rawConfidence: typeof raw === 'number' && !Number.isNaN(raw) ? Math.max(raw, RAW_LOGPROB_FLOOR) : null,
     confidenceKind: typeof label?.confidence_kind === 'string' ? label.confidence_kind : null,
   };
-}
-
-function messageOf(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const parts = [err.message];
-  let cause: unknown = err.cause;
-  for (let depth = 0; cause instanceof Error && depth < 3; depth++) {
-    if (cause.message && !parts.includes(cause.message)) parts.push(cause.message);
-    cause = cause.cause;
-  }
-  return parts.join(': ');
 }
