@@ -8,6 +8,7 @@ import { assertSafeCodecListen, CodecServerConfigError, startCodecServer } from 
 import { readEnv } from '../../env';
 import { cliPayloadCodec } from '../connect';
 import { CliError, EXIT } from '../errors';
+import { untilSignal } from '../until-signal';
 
 interface CodecServerCliOptions {
   port?: string;
@@ -122,17 +123,4 @@ function checkOrigin(origin: string): void {
       EXIT.usage,
     );
   }
-}
-
-/** Resolves on the first SIGINT or SIGTERM (Ctrl-C, docker stop). */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }

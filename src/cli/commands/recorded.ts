@@ -12,6 +12,7 @@ import { DatasetError } from '../../tools/recorded-models/dataset';
 import { parseFaultKinds, type FaultKind } from '../../tools/recorded-models/faults';
 import { startRecordedServer, type RecordedServer } from '../../tools/recorded-models/server';
 import { CliError, EXIT } from '../errors';
+import { untilSignal } from '../until-signal';
 
 interface RecordedCliOptions {
   data: string[];
@@ -146,17 +147,4 @@ function aliases(pairs: string[]): Record<string, string> {
     out[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return out;
-}
-
-/** Resolves on the first SIGINT or SIGTERM (Ctrl-C, docker stop). */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(signal);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
