@@ -6,7 +6,7 @@
  * Everything in it comes from the trace and the request's labels: no prompt text (only its
  * sha256), no answer, no provider message, no key.
  */
-import type { CallPurpose, EscalationRecord, ShadowAgreement } from '../router/trace';
+import type { AttemptRecord, CallPurpose, EscalationRecord, ShadowAgreement } from '../router/trace';
 import type { EvaluationQuery, EvaluationReport, StoredEvaluation } from './evaluations';
 import type { CallKey, CallStart, CallUsage, EarlierExecution } from './call-journal';
 
@@ -70,20 +70,19 @@ export interface OutcomeRecord {
   attemptRows: AttemptRow[];
 }
 
-export interface AttemptRow {
+/**
+ * One attempt of the trace (AttemptRecord: its figures, as the trace has them) with the call it
+ * belongs to; the trace's optional fields are columns that are null (or false) when absent.
+ */
+export interface AttemptRow extends Pick<
+  AttemptRecord,
+  'attempt' | 'ok' | 'errorClass' | 'status' | 'latencyMs' | 'tokensIn' | 'tokensOut' | 'costUsd'
+> {
   /** Index of the call in the trace's `calls`. */
   callIndex: number;
   rung: number;
   model: string;
   purpose: CallPurpose;
-  attempt: number;
-  ok: boolean;
-  errorClass: string | null;
-  status: number | null;
-  latencyMs: number;
-  tokensIn: number;
-  tokensOut: number;
-  costUsd: number;
   endpoint: number | null;
   backoffMs: number | null;
   /** Usage and cost are an estimate (a call lost in flight with its worker: migration 3). */
