@@ -33,18 +33,18 @@ import {
   logSigmoid,
   MODELS,
   type ModelOutcome,
-  SELF_CHECK_EXTRA,
+  selfCheckCostUsd,
   sig8,
   sigmoid,
+  SYNTHETIC_SOURCE,
   type SyntheticRow,
 } from './models';
 import { Rng, streamSeed } from './rng';
 import { jsonReplyRows, toolCallRows } from './structured';
 
-export { LADDERS, MODELS, type ModelOutcome, type SyntheticRow } from './models';
+export { LADDERS, MODELS, type ModelOutcome, SYNTHETIC_SOURCE, type SyntheticRow } from './models';
 
 export const SYNTHETIC_SEED = 20260115;
-export const SYNTHETIC_SOURCE = 'cascade-router-synthetic';
 
 /** How one model does on one set: its target accuracy and the shape of its confidence. */
 interface OutcomeParams {
@@ -293,11 +293,8 @@ function outcomes(spec: SetSpec, model: string, items: Item[], seed: number): Mo
     const tokensOut = approxTokens(answer) + m.extraOut;
     const call = callFigures(model, tokensIn, tokensOut, rng);
     let cost = call.costUsd;
-    if (spec.kind === 'self_check_log_p_yes') {
-      // The recorded cost holds the answer and its yes/no check (the prompt, the answer, the question).
-      const checkIn = tokensIn + Math.ceil((answer.length + SELF_CHECK_EXTRA) / 4);
-      cost += (checkIn * m.price.in + 1 * m.price.out) / 1_000_000;
-    }
+    // The recorded cost holds the answer and its yes/no check (the prompt, the answer, the question).
+    if (spec.kind === 'self_check_log_p_yes') cost += selfCheckCostUsd(model, tokensIn, answer);
     return {
       answer,
       correct,

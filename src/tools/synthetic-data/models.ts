@@ -125,6 +125,20 @@ const LATENCY_SD = 0.22;
 /** What a self-check prompt adds to the original (src/request/router/self-check.ts), in characters. */
 export const SELF_CHECK_EXTRA = buildSelfCheckPrompt('', '').length;
 
+/** The `source` of every synthetic row: made by this project, not recorded from a provider. */
+export const SYNTHETIC_SOURCE = 'cascade-router-synthetic';
+
+/**
+ * What a self-check of an answer adds to its recorded cost: the check's prompt (the original
+ * prompt's tokens, then the answer and the question at ~4 characters a token) and one token out
+ * (yes or no), at the model's list price.
+ */
+export function selfCheckCostUsd(model: string, tokensIn: number, answer: string): number {
+  const m = MODELS[model]!;
+  const checkIn = tokensIn + Math.ceil((answer.length + SELF_CHECK_EXTRA) / 4);
+  return (checkIn * m.price.in + m.price.out) / 1_000_000;
+}
+
 /** ~4 characters a token, at least 1. */
 export function approxTokens(text: string): number {
   return Math.max(1, Math.round(text.length / 4));

@@ -9,16 +9,14 @@ import {
   callFigures,
   logSigmoid,
   MODELS,
-  type ModelOutcome,
-  SELF_CHECK_EXTRA,
+  selfCheckCostUsd,
   sig8,
   sigmoid,
-  type SyntheticRow,
-  type ToolCallAnswer,
+  SYNTHETIC_SOURCE,
 } from './models';
+import type { ModelOutcome, SyntheticRow, ToolCallAnswer } from './models';
 import { type Rng } from './rng';
 
-const SOURCE = 'cascade-router-synthetic';
 /** The models that answer structured requests, cheapest first within each family. */
 export const STRUCTURED_MODELS = ['llama3.1-8b', 'llama3.1-70b', 'llama3.1-405b', 'gpt-4o-mini', 'gpt-4o'];
 /** Skill: the logit of a right reply on an average request. */
@@ -99,14 +97,13 @@ function outcome(
     };
   }
   const logit = 2 + 0.6 * SKILL[model]! + (correct ? 2 : -2) + 2 * rng.gauss();
-  // The recorded cost holds the reply and its yes/no check.
-  const checkIn = tokensIn + Math.ceil((text.length + SELF_CHECK_EXTRA) / 4);
   return {
     answer,
     correct,
     raw_confidence: sig8(logSigmoid(logit)),
     confidence_kind: 'self_check_log_p_yes',
-    cost_usd: call.costUsd + (checkIn * m.price.in + m.price.out) / 1_000_000,
+    // The recorded cost holds the reply and its yes/no check.
+    cost_usd: call.costUsd + selfCheckCostUsd(model, tokensIn, text),
     latency_ms: call.latencyMs,
     tokens: { in: tokensIn, out: tokensOut },
   };
@@ -190,7 +187,7 @@ export function jsonReplyRows(rng: Rng, n = 60): SyntheticRow[] {
     );
     rows.push({
       id: `syn-json-replies-${i}`,
-      source: SOURCE,
+      source: SYNTHETIC_SOURCE,
       task: 'extract',
       split: 'train',
       system: EXTRACT_SYSTEM,
@@ -415,7 +412,7 @@ export function toolCallRows(rng: Rng, n = 60): SyntheticRow[] {
     );
     rows.push({
       id: `syn-tool-calls-${i}`,
-      source: SOURCE,
+      source: SYNTHETIC_SOURCE,
       task: 'tools',
       split: 'train',
       system: TOOLS_SYSTEM,
