@@ -19,7 +19,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { badRequest, GatewayError } from './errors';
-import { paramPath } from './validation';
+import { paramPath } from './param-path';
 
 /**
  * The deepest nesting of arrays and objects a body may have (the body itself is level 1). A

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import type { ToolDefinition } from '../../request/providers/types';
 import { toolProblems } from '../../request/router/tool-definitions';
 import { badRequest, type GatewayError } from './errors';
+import { paramPath } from './param-path';
 
 const contentPart = z.looseObject({ type: z.string(), text: z.unknown().optional() });
 
@@ -106,16 +107,6 @@ export const chatCompletionBody = z.strictObject({
 });
 
 export type ChatCompletionBody = z.infer<typeof chatCompletionBody>;
-
-/** OpenAI's parameter notation: `messages[0].content`. */
-export function paramPath(path: readonly PropertyKey[]): string | null {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? null : out;
-}
 
 /** The first zod issue as an OpenAI 400 (OpenAI names one param per error). */
 export function zodToGatewayError(error: z.ZodError, what = 'request'): GatewayError {

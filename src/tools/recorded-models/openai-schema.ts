@@ -3,6 +3,7 @@
  * zod, and OpenAI-style error bodies, so production clients see the errors they would in real life.
  */
 import { z } from 'zod';
+import { paramPath } from '../../doors/gateway/param-path';
 
 const contentPart = z.looseObject({ type: z.string(), text: z.string().optional() });
 
@@ -52,16 +53,6 @@ export function openAiError(
       code: opts.code ?? null,
     },
   };
-}
-
-/** OpenAI's parameter notation: `messages[0].role`. */
-export function paramPath(path: readonly PropertyKey[]): string | null {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out === '' ? String(part) : `.${String(part)}`;
-  }
-  return out === '' ? null : out;
 }
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

@@ -51,13 +51,13 @@ import {
   type FaultKind,
   type FaultStep,
 } from './faults';
+import { paramPath } from '../../doors/gateway/param-path';
 import { ConcurrencyLimiter } from './limiter';
 import { createRecordedMetrics, type RecordedMetrics } from './metrics';
 import { DEFAULT_REQUEST_LOG_SIZE, registerRequestLogRoutes, RequestLog } from './request-log';
 import {
   chatCompletionRequestSchema,
   openAiError,
-  paramPath,
   requestErrorFromZod,
   type OpenAiErrorBody,
 } from './openai-schema';
