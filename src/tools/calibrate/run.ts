@@ -9,30 +9,34 @@ import path from 'node:path';
 import type { ChatMessage } from '../../request/providers/types';
 import type { CalibrationArtefactV2, FeatureSnapshot } from '../../request/router/calibration/artefact';
 import { referenceBins } from '../../request/router/calibration/feature-bins';
-import { fitCascadeCalibration } from './fit';
+import { fitCascadeCalibration, type FitOptions } from './fit';
 import { decide } from '../../request/router/decide';
 import { stampVersions, writeArtefact } from '../../request/config-file/artefact-file';
 import { renderCurveSvg } from './curve-svg';
 import { type PriceBook, readLabelledData } from './labelled-data';
 
-export interface CalibrateOptions {
+/**
+ * The fit's options, passed through to it (fit.ts says what each means and its default), and the
+ * files read and written around it.
+ */
+export interface CalibrateOptions extends Pick<
+  FitOptions,
+  | 'ladder'
+  | 'candidates'
+  | 'maxRungs'
+  | 'target'
+  | 'confidence'
+  | 'fitShare'
+  | 'seed'
+  | 'resamples'
+  | 'classifier'
+  | 'tool'
+> {
+  /** The labelled files to read. */
   train: string[];
-  /** A fixed ladder, cheapest first (its thresholds and skips are chosen)... */
-  ladder?: string[];
-  /** ...or candidate models, cheapest first, the last the reference (the ladder is chosen too). */
-  candidates?: string[];
-  /** The longest ladder considered with `candidates` (default 3). */
-  maxRungs?: number;
-  target: number;
-  confidence: number;
-  /** Share of the rows fitted on; the rest test (default 0.3). */
-  fitShare?: number;
+  /** The folder the artefact and its curve are written to. */
   out: string;
   prices?: PriceBook;
-  seed?: number;
-  resamples?: number;
-  classifier?: boolean;
-  tool?: string;
   /** Timestamp written as `createdAt` (not part of the version). */
   now?: Date;
 }
