@@ -16,14 +16,35 @@ export interface ServeAnswerDeps {
   latencyScale: number;
 }
 
+/** What serving one answer takes, whole (serveAnswer) or streamed (stream.ts). */
+export interface ServeOptions {
+  deps: ServeAnswerDeps;
+  /** The metrics label of the request (the model name asked for). */
+  label: string;
+  /** Fires when the client goes away or the server shuts down. */
+  signal: AbortSignal;
+}
+
+/**
+ * The headers that say where an answer came from: its recorded row, latency and cost, and the
+ * fields derived rather than recorded (named in the protocol's terms by `derivedName`).
+ */
+export function recordedHeaders(
+  answer: ServedAnswer,
+  derivedName: (field: string) => string = (d) => d,
+): Record<string, string> {
+  return {
+    'x-recorded-row-id': answer.reply.rowId,
+    'x-recorded-latency-ms': String(answer.latencyMs),
+    ...(answer.costUsd !== undefined ? { 'x-recorded-cost-usd': String(answer.costUsd) } : {}),
+    ...(answer.derived.length > 0 ? { 'x-recorded-derived': answer.derived.map(derivedName).join(',') } : {}),
+  };
+}
+
 export async function serveAnswer(
   reply: FastifyReply,
   answer: ServedAnswer,
-  opts: {
-    deps: ServeAnswerDeps;
-    /** The metrics label of the request (the model name asked for). */
-    label: string;
-    signal: AbortSignal;
+  opts: ServeOptions & {
     /** Names of derived fields in this protocol's terms (`x-recorded-derived`). */
     derivedName?: (field: string) => string;
     body: (answer: ServedAnswer) => object;
@@ -45,13 +66,7 @@ export async function serveAnswer(
     return reply;
   }
   try {
-    reply.header('x-recorded-row-id', answer.reply.rowId);
-    reply.header('x-recorded-latency-ms', String(answer.latencyMs));
-    if (answer.costUsd !== undefined) reply.header('x-recorded-cost-usd', String(answer.costUsd));
-    if (answer.derived.length > 0) {
-      const name = opts.derivedName ?? ((d: string) => d);
-      reply.header('x-recorded-derived', answer.derived.map(name).join(','));
-    }
+    reply.headers(recordedHeaders(answer, opts.derivedName));
     if (answer.reply.judgement) reply.header('x-recorded-judge-prompt', answer.reply.judgement.judgeType);
     metrics.countRequest(opts.label, '200');
     return await reply.code(200).send(opts.body(answer));

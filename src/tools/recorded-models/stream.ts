@@ -23,7 +23,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServedAnswer } from './answer';
 import { QueueAbortedError } from './limiter';
-import type { ServeAnswerDeps } from './serve-answer';
+import { recordedHeaders, type ServeOptions } from './serve-answer';
 
 export interface StreamGateInfo {
   /** The real (recorded) model name. */
@@ -48,13 +48,7 @@ export async function streamAnswer(
   request: FastifyRequest,
   reply: FastifyReply,
   answer: ServedAnswer,
-  opts: {
-    deps: ServeAnswerDeps;
-    label: string;
-    signal: AbortSignal;
-    includeUsage: boolean;
-    gate?: StreamGate;
-  },
+  opts: ServeOptions & { includeUsage: boolean; gate?: StreamGate },
 ): Promise<FastifyReply> {
   const { limiter, metrics, latencyScale } = opts.deps;
   let release: () => void;
@@ -75,10 +69,7 @@ export async function streamAnswer(
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
-      'x-recorded-row-id': answer.reply.rowId,
-      'x-recorded-latency-ms': String(answer.latencyMs),
-      ...(answer.costUsd !== undefined ? { 'x-recorded-cost-usd': String(answer.costUsd) } : {}),
-      ...(answer.derived.length > 0 ? { 'x-recorded-derived': answer.derived.join(',') } : {}),
+      ...recordedHeaders(answer),
     });
     streamCounter++;
     const base = {
