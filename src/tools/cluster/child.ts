@@ -113,3 +113,14 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Whether a GET of `url` answers 2xx within 2 s (a readiness probe for `waitFor`). */
+export async function httpOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}

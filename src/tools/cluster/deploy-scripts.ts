@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DEPLOY_TEMPORAL_DIR } from './paths';
+import type { TemporalDatabases } from './postgres';
 
 const execFileP = promisify(execFile);
 
@@ -32,18 +33,11 @@ async function runScript(script: string, env: NodeJS.ProcessEnv, timeoutMs: numb
   }
 }
 
-export interface SchemaSetup {
+export interface SchemaSetup extends TemporalDatabases {
   /** The directory holding temporal-sql-tool. */
   toolDir: string;
   /** schema/postgresql/v12 of the server's release. */
   schemaDir: string;
-  host: string;
-  port: number;
-  user: string;
-  /** The role's password (passed in the environment, as compose's temporal.env does). */
-  password: string;
-  database: string;
-  visibilityDatabase: string;
 }
 
 /** Runs setup-schema.sh: both stores at the release's schema version (idempotent). */

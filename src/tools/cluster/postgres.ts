@@ -24,6 +24,15 @@ export interface PostgresTarget {
   port: number;
 }
 
+/** The Temporal server's two databases and its role, as the schema tool and the server take them. */
+export interface TemporalDatabases extends PostgresTarget {
+  user: string;
+  /** The role's password: handed over in the environment only (as compose's temporal.env does). */
+  password: string;
+  database: string;
+  visibilityDatabase: string;
+}
+
 /** host and port of a postgres:// URL (the schema tool and the server take them apart). */
 export function postgresTarget(url: string): PostgresTarget {
   const u = new URL(url);

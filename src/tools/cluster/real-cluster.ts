@@ -11,7 +11,13 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { registerSearchAttributes } from '../../temporal/search-attributes-setup';
 import { createNamespace, setupSchema } from './deploy-scripts';
-import { ensureRoleWithDatabases, newPassword, postgresTarget, roleUrl } from './postgres';
+import {
+  ensureRoleWithDatabases,
+  newPassword,
+  postgresTarget,
+  roleUrl,
+  type TemporalDatabases,
+} from './postgres';
 import type { ServerBinaries } from './server-build';
 import { startTemporalServer, type RunningTemporalServer, type ServiceName } from './temporal-server';
 
@@ -71,15 +77,18 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
   );
 
   log('schema: deploy/temporal/scripts/setup-schema.sh');
-  await setupSchema({
-    toolDir: path.dirname(opts.binaries.sqlTool),
-    schemaDir: opts.binaries.postgresSchemaDir,
+  const databases: TemporalDatabases = {
     host: pg.host,
     port: pg.port,
     user: 'temporal',
     password: temporalPassword,
     database: dbs.temporal,
     visibilityDatabase: dbs.visibility,
+  };
+  await setupSchema({
+    toolDir: path.dirname(opts.binaries.sqlTool),
+    schemaDir: opts.binaries.postgresSchemaDir,
+    ...databases,
   });
 
   log(`server: ${opts.shards} history shards, frontend on 127.0.0.1:${opts.frontendPort}`);
@@ -87,14 +96,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
     binaries: opts.binaries,
     frontendPort: opts.frontendPort,
     shards: opts.shards,
-    postgres: {
-      host: pg.host,
-      port: pg.port,
-      user: 'temporal',
-      password: temporalPassword,
-      database: dbs.temporal,
-      visibilityDatabase: dbs.visibility,
-    },
+    postgres: databases,
     processes: opts.processes,
     dynamicConfigFile: opts.dynamicConfigFile,
     logDir: opts.logDir,

@@ -12,10 +12,11 @@
  */
 import path from 'node:path';
 import { isServerHealthy } from '../../temporal/dev-server';
-import { spawnChild, waitFor, type Child } from './child';
+import { httpOk, spawnChild, waitFor, type Child } from './child';
 import { DEPLOY_TEMPORAL_DIR, DYNAMIC_CONFIG_FILE, PROJECT_ROOT, SERVER_CONFIG_DIR } from './paths';
 import { freePort } from './ports';
 import type { ServerBinaries } from './server-build';
+import type { TemporalDatabases } from './postgres';
 
 export const ALL_SERVICES = ['frontend', 'history', 'matching', 'worker'] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
@@ -26,15 +27,7 @@ export interface TemporalServerOptions {
   frontendPort: number;
   /** History shards: fixed when the cluster's database is created (a later start must match). */
   shards: number;
-  postgres: {
-    host: string;
-    port: number;
-    user: string;
-    /** Handed to the server in its environment only. */
-    password: string;
-    database: string;
-    visibilityDatabase: string;
-  };
+  postgres: TemporalDatabases;
   /** Services per process; default one process with all four, as the compose stack runs them. */
   processes?: ServiceName[][];
   /** Where each process's log goes (<dir>/temporal-<services>.log). */
@@ -118,21 +111,11 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
     // The first start on an empty database creates the shards: allow it time on two cores.
     await waitFor(frontend.child, `answering on ${address}`, () => isServerHealthy(address), 120_000);
     for (const p of processes) {
-      await waitFor(p.child, 'serving metrics', () => reachable(p.metricsUrl), 60_000);
+      await waitFor(p.child, 'serving metrics', () => httpOk(p.metricsUrl), 60_000);
     }
   } catch (err) {
     await stop();
     throw err;
   }
   return { address, processes, stop };
-}
-
-async function reachable(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
 }

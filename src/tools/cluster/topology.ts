@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnChild, waitFor, type Child } from './child';
+import { httpOk, spawnChild, waitFor, type Child } from './child';
 import { CASCADE_BIN, PROJECT_ROOT } from './paths';
 import { freePort } from './ports';
 
@@ -132,7 +132,7 @@ export async function startTopology(opts: TopologyOptions): Promise<RunningTopol
       const url = `http://127.0.0.1:${port}`;
       started.push({ role: 'gateway', child, url });
       // /ready: Temporal answers and a worker polls the task queue.
-      await waitFor(child, 'ready', () => ok(`${url}/ready`), 120_000);
+      await waitFor(child, 'ready', () => httpOk(`${url}/ready`), 120_000);
       log(`gateway ${i + 1}: pid ${child.pid}, ${url}/v1`);
     }
   } catch (err) {
@@ -150,14 +150,4 @@ export async function startTopology(opts: TopologyOptions): Promise<RunningTopol
     addWorker,
     stop,
   };
-}
-
-async function ok(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-    await res.arrayBuffer();
-    return res.ok;
-  } catch {
-    return false;
-  }
 }

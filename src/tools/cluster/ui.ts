@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnChild, waitFor, type Child } from './child';
+import { httpOk, spawnChild, waitFor, type Child } from './child';
 import { copyOut, goInstall, moduleDir } from './go-install';
 import { PROJECT_ROOT } from './paths';
 
@@ -79,19 +79,6 @@ export async function startUi(opts: {
     cwd: PROJECT_ROOT,
     logFile: path.join(opts.logDir, 'temporal-ui.log'),
   });
-  await waitFor(
-    child,
-    `serving ${url}`,
-    async () => {
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-        await res.arrayBuffer();
-        return res.ok;
-      } catch {
-        return false;
-      }
-    },
-    60_000,
-  );
+  await waitFor(child, `serving ${url}`, () => httpOk(url), 60_000);
   return { url, child };
 }
