@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { ALL_SEARCH_ATTRIBUTES } from './workflows/search-attributes';
 import { devServerDynamicConfigArgs } from './dev-server-config';
 
@@ -43,10 +44,15 @@ const TYPE_NAMES: Record<string, string> = {
 };
 
 /** Whether a Temporal frontend answers at `address` (a short, bounded probe). */
-export async function isServerHealthy(address: string): Promise<boolean> {
+/**
+ * Whether a Temporal frontend answers at `address`. One second is enough to tell whether a dev
+ * server is already running; a command that needs the server passes longer (a loaded machine can
+ * take seconds to accept a connection, and refusing to start then is wrong).
+ */
+export async function isServerHealthy(address: string, connectTimeout: Duration = '1s'): Promise<boolean> {
   let connection: Connection | undefined;
   try {
-    connection = await Connection.connect({ address, connectTimeout: '1s' });
+    connection = await Connection.connect({ address, connectTimeout });
     await connection.workflowService.getSystemInfo({});
     return true;
   } catch {

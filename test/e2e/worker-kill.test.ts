@@ -259,7 +259,11 @@ describeEachLedger('kill -9 of the worker while requests are in model calls', (b
             .filter((s) => pred(s.labels))
             .reduce((n, s) => n + s.value, 0);
         expect(total('cascade_requests_total')).toBe(N);
-        expect(total('cascade_model_attempts_total', (l) => l.outcome === lostAs)).toBe(N);
+        // One lost attempt a request at least: more where the restarted worker's first execution
+        // timed out too on a loaded machine (a call lost twice is two attempts, and that record
+        // replaces the first). The attempt counter sums to the attempts on the record either way.
+        expect(total('cascade_model_attempts_total', (l) => l.outcome === lostAs)).toBeGreaterThanOrEqual(N);
+        expect(total('cascade_model_attempts_total', (l) => l.model === modelId)).toBe(onRecord);
         expect(total('cascade_ledger_writes_total', (l) => l.result === 'inserted')).toBe(N);
         const sdk = await (await fetch(`http://127.0.0.1:${sdkPort}/metrics`)).text();
         expect(sdk).toMatch(/^temporal_\w+/m);

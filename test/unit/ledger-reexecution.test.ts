@@ -8,6 +8,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { outcomeFromTrace } from '../../src/request/ledger/outcome';
 import type { Ledger } from '../../src/request/ledger/types';
+import { createCascadeMetrics } from '../../src/watch/telemetry/metrics';
+import { parseSamples } from '../../src/watch/telemetry/prometheus-text';
 import { fakeMeta, fakeTrace } from '../helpers/fake-trace';
 import { describeEachLedger, freshLedger } from '../helpers/ledgers';
 
@@ -50,7 +52,12 @@ describeEachLedger('a re-executed workflow task', (backend) => {
     expect(second.attempts).toBe(first.attempts + 1);
 
     expect(await ledger.record(first, LINK)).toMatchObject({ inserted: true });
-    expect(await ledger.record(second, LINK)).toMatchObject({ inserted: false, replaced: true });
+    expect(await ledger.record(second, LINK)).toMatchObject({
+      inserted: false,
+      replaced: true,
+      // What the metrics add to the first insert's counts (telemetry's observeReplacement).
+      replacedFrom: { attempts: first.attempts, costUsd: first.costUsd },
+    });
     const row = await ledger.getRequest(id);
     expect(row).toMatchObject({ attempts: second.attempts });
     expect(row!.costUsd).toBeCloseTo(second.costUsd, 12);
@@ -71,5 +78,24 @@ describeEachLedger('a re-executed workflow task', (backend) => {
     other.attempts += 1;
     expect((await ledger.record(other, LINK)).replaced).toBeUndefined();
     expect(await ledger.getRequest(id)).toMatchObject({ attempts: second.attempts });
+  });
+
+  it('counts in the metrics what the replacement added, so the counters sum to the ledger', async () => {
+    const { ledger } = await freshLedger(backend);
+    open.push(ledger);
+    const id = 'rx-metrics';
+    const first = outcomeFromTrace(fakeTrace({ id }), fakeMeta({ id }));
+    const second = outcomeFromTrace(reexecuted(id), fakeMeta({ id }));
+    const metrics = createCascadeMetrics();
+    const inserted = await ledger.record(first, LINK);
+    expect(inserted.inserted).toBe(true);
+    metrics.observeOutcome(first);
+    const replaced = await ledger.record(second, LINK);
+    metrics.observeReplacement(second, replaced.replacedFrom!);
+    const text = await metrics.registry.metrics();
+    const sum = (name: string) => parseSamples(text, name).reduce((n, x) => n + x.value, 0);
+    expect(sum('cascade_model_attempts_total')).toBe(second.attempts);
+    expect(sum('cascade_cost_usd_total')).toBeCloseTo(second.costUsd, 12);
+    expect(sum('cascade_requests_total')).toBe(1);
   });
 });

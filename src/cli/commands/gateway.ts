@@ -127,7 +127,7 @@ async function runGateway(opts: GatewayCommandOptions): Promise<void> {
   const namespace = opts.namespace ?? loaded.config.temporal.namespace;
   const ledgerUrl = opts.ledger ?? env.ledgerUrl;
   const payloadCodec = cliPayloadCodec();
-  if (!(await isServerHealthy(address))) {
+  if (!(await isServerHealthy(address, '5s'))) {
     throw new CliError(
       `Cannot reach the Temporal server at ${address}. Start one with \`npx cascade dev\` or set TEMPORAL_ADDRESS.`,
       EXIT.unavailable,

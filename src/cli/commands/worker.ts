@@ -91,7 +91,7 @@ export function registerWorker(program: Command): void {
       const loaded = loadConfigForCli(opts.config);
       const address = opts.address ?? env.temporalAddress;
       const namespace = opts.namespace ?? loaded.config.temporal.namespace;
-      if (!(await isServerHealthy(address))) {
+      if (!(await isServerHealthy(address, '5s'))) {
         throw new CliError(
           `Cannot reach the Temporal server at ${address}. Start one with \`npx cascade dev\` or set TEMPORAL_ADDRESS.`,
           EXIT.unavailable,

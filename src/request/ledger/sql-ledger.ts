@@ -156,7 +156,14 @@ export abstract class SqlLedger implements Ledger {
           retry_link: string | null;
           attempts: unknown;
           run_id: string;
-        }>('SELECT retry_of, retry_link, attempts, run_id FROM requests WHERE id = ?', [rec.id]);
+          cost_usd: unknown;
+          wasted_cost_usd: unknown;
+          orchestration_cost_usd: unknown;
+        }>(
+          'SELECT retry_of, retry_link, attempts, run_id, cost_usd, wasted_cost_usd, orchestration_cost_usd ' +
+            'FROM requests WHERE id = ?',
+          [rec.id],
+        );
         const stored = {
           retryOf: row?.retry_of ?? null,
           retryLink: (row?.retry_link ?? null) as RecordResult['retryLink'],
@@ -171,7 +178,13 @@ export abstract class SqlLedger implements Ledger {
         ]);
         await q.run('DELETE FROM attempts WHERE request_id = ?', [rec.id]);
         await this.insertAttempts(q, rec);
-        return { inserted: false, replaced: true, ...stored };
+        const replacedFrom = {
+          attempts: num(row.attempts),
+          costUsd: num(row.cost_usd),
+          wastedCostUsd: num(row.wasted_cost_usd),
+          orchestrationCostUsd: num(row.orchestration_cost_usd),
+        };
+        return { inserted: false, replaced: true, replacedFrom, ...stored };
       }
       await this.insertAttempts(q, rec);
 

@@ -126,6 +126,8 @@ export interface RecordResult {
    * this record (with the calls that execution re-ran) replaced it and its attempts.
    */
   replaced?: boolean;
+  /** What the replaced row held: its attempts and costs (the metrics count only what was added). */
+  replacedFrom?: { attempts: number; costUsd: number; wastedCostUsd: number; orchestrationCostUsd: number };
   /** The row's retry link after the write (explicit or automatic). */
   retryOf: string | null;
   retryLink: 'explicit' | 'auto' | null;

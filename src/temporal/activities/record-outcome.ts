@@ -67,6 +67,7 @@ export function createRecordActivities(deps: RecordOutcomeDeps) {
     }
     deps.metrics?.countLedgerWrite(result.inserted ? 'inserted' : result.replaced ? 'replaced' : 'duplicate');
     if (result.inserted) deps.metrics?.observeOutcome(rec);
+    else if (result.replacedFrom) deps.metrics?.observeReplacement(rec, result.replacedFrom);
     return priced.length > 0 ? { ...result, priced } : result;
   }
 

@@ -13,7 +13,7 @@
  * model attempts count both (`purpose="shadow"` marks the shadows' answer calls).
  */
 import { Counter, Histogram, Registry } from 'prom-client';
-import type { OutcomeRecord } from '../../request/ledger/types';
+import type { OutcomeRecord, RecordResult } from '../../request/ledger/types';
 
 export type LedgerWriteResult = 'inserted' | 'duplicate' | 'replaced' | 'error';
 
@@ -21,6 +21,11 @@ export interface CascadeMetrics {
   registry: Registry;
   /** Counts one recorded request (call only when the ledger inserted its row). */
   observeOutcome(rec: OutcomeRecord): void;
+  /**
+   * A record that replaced an earlier execution's row (RecordResult.replacedFrom): the attempts
+   * and costs it adds to what that row's insert counted, so the counters sum to the ledger.
+   */
+  observeReplacement(rec: OutcomeRecord, from: NonNullable<RecordResult['replacedFrom']>): void;
   countLedgerWrite(result: LedgerWriteResult): void;
 }
 
@@ -159,6 +164,33 @@ export function createCascadeMetrics(opts: CascadeMetricsOptions = {}): CascadeM
       if (rec.calibratedConfidence !== null && rec.confidenceModel !== null) {
         confidence.observe({ model: rec.confidenceModel }, rec.calibratedConfidence);
       }
+    },
+    observeReplacement(rec, from) {
+      // The re-execution's attempts beyond the earlier row's count are the calls it re-ran (the
+      // earlier row's last call is among its own, now as `lost`): counted by their outcome here.
+      for (const a of rec.attemptRows.slice(from.attempts)) {
+        attempts.inc({
+          model: a.model,
+          purpose: a.purpose,
+          outcome: a.ok ? 'ok' : (a.errorClass ?? 'error'),
+        });
+        if (a.costUsd > 0) modelCost.inc({ model: a.model, purpose: a.purpose }, a.costUsd);
+      }
+      const more = (now: number, before: number) => Math.max(0, now - before);
+      const task = rec.task;
+      if (rec.shadow) {
+        shadowCost.inc({ task }, more(rec.costUsd, from.costUsd));
+        return;
+      }
+      cost.inc({ task }, more(rec.costUsd, from.costUsd));
+      wasted.inc({ task }, more(rec.wastedCostUsd, from.wastedCostUsd));
+      orchestration.inc({ task }, more(rec.orchestrationCostUsd, from.orchestrationCostUsd));
+      const tenant = tenantLabel(rec.tenant);
+      tenantCost.inc({ tenant, kind: 'model' }, more(rec.costUsd, from.costUsd));
+      tenantCost.inc(
+        { tenant, kind: 'orchestration' },
+        more(rec.orchestrationCostUsd, from.orchestrationCostUsd),
+      );
     },
   };
 }
