@@ -91,7 +91,14 @@ export async function runStep(opts: StepOptions): Promise<LoadtestStep> {
   }
   const arrivalPhase = Math.max(performance.now() - t0, 1);
   const drain = opts.drainMs ?? 60_000;
-  await Promise.race([Promise.all([...inflight]), sleep(drain)]);
+  // The drain timer ends with the race: left running, it would hold the process for the whole
+  // drain after the last answer (a `cascade loadtest --json` that printed and did not exit).
+  const drained = new AbortController();
+  await Promise.race([
+    Promise.all([...inflight]),
+    sleep(drain, undefined, { signal: drained.signal }).catch(() => undefined),
+  ]);
+  drained.abort();
   const unfinished = sent - done.length;
 
   const ok = done.filter((d) => d.outcome.ok);
