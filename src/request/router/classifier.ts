@@ -31,8 +31,17 @@ export interface HeadReport {
   l2: number;
   rows: number;
   positives: number;
-  /** Out-of-fold scores of the chosen strength, against always predicting the base rate. */
+  /**
+   * Out-of-fold scores of the chosen strength, against always predicting the base rate. With
+   * soft targets: cross-entropy against them, and the AUC on the rows whose target is not 0.5.
+   */
   heldOut: { logLoss: number; baseLogLoss: number; auc: number | null };
+  /**
+   * Trained on soft targets in [0, 1] (absent: on booleans, as every head before it). fit.ts's
+   * heads: (1 + small right - reference right) / 2, so the head's P is the expected accuracy
+   * advantage of the model over the reference, mapped to [0, 1] (0.5: none expected).
+   */
+  softTargets?: true;
 }
 
 export interface ClassifierModel {
@@ -42,7 +51,12 @@ export interface ClassifierModel {
   hashing: HashingOptions;
   /** Structural features go through log(1 + x), then (x - mean) / scale. */
   structural: { names: string[]; mean: number[]; scale: number[] };
-  /** P(the model's answer is good enough), by ladder model name. */
+  /**
+   * P(the model's answer is good enough), by ladder model name; for a head with
+   * `report.softTargets`, how good its answer is expected to be against the reference's (see
+   * HeadReport.softTargets). Either way a higher value favours the model; the skip points are
+   * quantiles of the values, chosen on data.
+   */
   heads: Record<string, LogisticHead & { report: HeadReport }>;
   /** One-vs-rest task-type heads, when the training data had two or more task families. */
   taskType: { labels: string[]; heads: LogisticHead[] } | null;

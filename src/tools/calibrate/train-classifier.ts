@@ -4,6 +4,11 @@
  * out-of-fold predictions of that strength returned beside the model. Threshold and skip-point
  * selection must use those out-of-fold predictions: a model scored on its own training rows
  * looks far more certain than it will be on new traffic.
+ *
+ * A head's targets are booleans, or soft targets in [0, 1] (cross-entropy against the soft
+ * label: each row counts as a positive with weight t and a negative with weight 1 - t), e.g.
+ * fit.ts's `(1 + small right - reference right) / 2`, whose expectation ranks requests by the
+ * accuracy gap a stronger model would recover, which is what a router is judged on.
  */
 import type { HashingOptions, PromptFeatures } from '../../request/router/features';
 import {
@@ -18,7 +23,7 @@ import {
   trainLogistic,
   toDenseHead,
 } from '../../request/router/classifier';
-import { auc, meanLogLoss } from './metrics';
+import { auc, logLoss } from './metrics';
 import { foldAssignment } from '../../request/router/random';
 
 export interface ClassifierTrainingOptions {
@@ -43,9 +48,12 @@ export function taskFamily(task: string): string {
   return task.split('/')[0] ?? task;
 }
 
+/** A head's training targets: booleans, or soft targets in [0, 1]. */
+export type HeadTargets = readonly boolean[] | readonly number[];
+
 export function trainClassifier(
   features: readonly PromptFeatures[],
-  outcomes: Record<string, readonly boolean[]>,
+  outcomes: Record<string, HeadTargets>,
   tasks: readonly string[],
   opts: ClassifierTrainingOptions,
 ): TrainedClassifier {
@@ -100,9 +108,57 @@ export function trainClassifier(
   };
 }
 
+/** Targets as numbers in [0, 1] (a boolean is 0 or 1). */
+function softTargets(ys: HeadTargets): number[] {
+  return Array.from(ys as readonly (boolean | number)[], (y) => {
+    const t = typeof y === 'boolean' ? (y ? 1 : 0) : y;
+    if (!(t >= 0 && t <= 1)) throw new Error(`a head's target must be a boolean or in [0, 1], got ${y}`);
+    return t;
+  });
+}
+
+/**
+ * Rows as trainLogistic takes them: a row with target t once as a positive of weight t and once
+ * as a negative of weight 1 - t (a weight of 0 left out); with boolean targets, the rows as they are.
+ */
+function expandRows(
+  rows: readonly DesignRow[],
+  ts: readonly number[],
+  idx: readonly number[],
+): { rows: DesignRow[]; ys: boolean[]; weights?: number[] } {
+  if (idx.every((i) => ts[i] === 0 || ts[i] === 1)) {
+    return { rows: idx.map((i) => rows[i]!), ys: idx.map((i) => ts[i] === 1) };
+  }
+  const out: DesignRow[] = [];
+  const ys: boolean[] = [];
+  const weights: number[] = [];
+  for (const i of idx) {
+    const t = ts[i]!;
+    if (t > 0) {
+      out.push(rows[i]!);
+      ys.push(true);
+      weights.push(t);
+    }
+    if (t < 1) {
+      out.push(rows[i]!);
+      ys.push(false);
+      weights.push(1 - t);
+    }
+  }
+  return { rows: out, ys, weights };
+}
+
+/** Mean cross-entropy of predictions against (soft) targets, clipped as meanLogLoss clips. */
+function softLogLoss(ps: readonly number[], ts: readonly number[]): number {
+  let s = 0;
+  for (let i = 0; i < ps.length; i++)
+    s += ts[i]! * logLoss(ps[i]!, true) + (1 - ts[i]!) * logLoss(ps[i]!, false);
+  return ps.length ? s / ps.length : NaN;
+}
+
 function fitHead(
   rows: readonly DesignRow[],
-  ys: readonly boolean[],
+  targets: HeadTargets,
   dim: number,
   s: number,
   fold: readonly number[],
@@ -111,8 +167,11 @@ function fitHead(
   iterations: number,
 ): { head: LogisticHead; report: HeadReport; oof: number[] } {
   const n = rows.length;
-  const positives = ys.filter(Boolean).length;
+  const ts = softTargets(targets);
+  const soft = ts.some((t) => t !== 0 && t !== 1);
+  const positives = ts.filter((t) => t > 0.5).length;
   const buckets = dim - s;
+  const all = rows.map((_, i) => i);
   let best: { l2: number; loss: number; oof: number[] } | null = null;
   for (const l2 of l2Grid) {
     const oof = new Array<number>(n).fill(NaN);
@@ -120,22 +179,28 @@ function fitHead(
       const trainIdx: number[] = [];
       for (let i = 0; i < n; i++) if (fold[i] !== k) trainIdx.push(i);
       if (trainIdx.length === n) continue;
-      const trained = trainLogistic(
-        trainIdx.map((i) => rows[i]!),
-        trainIdx.map((i) => ys[i]!),
-        dim,
-        { l2, iterations },
-      );
+      const part = expandRows(rows, ts, trainIdx);
+      const trained = trainLogistic(part.rows, part.ys, dim, { l2, iterations, weights: part.weights });
       // Score with the rounded (serialisable) weights, as the final model will be.
       const rounded = toDenseHead(toLogisticHead(trained, s), s, buckets);
       for (let i = 0; i < n; i++) if (fold[i] === k) oof[i] = predictDense(rounded, rows[i]!);
     }
-    const loss = meanLogLoss(oof, ys);
+    const loss = softLogLoss(oof, ts);
     if (!best || loss < best.loss) best = { l2, loss, oof };
   }
-  const head = toLogisticHead(trainLogistic(rows, ys, dim, { l2: best!.l2, iterations }), s);
-  const base = positives / Math.max(1, n);
-  const a = auc(best!.oof, ys);
+  const whole = expandRows(rows, ts, all);
+  const head = toLogisticHead(
+    trainLogistic(whole.rows, whole.ys, dim, { l2: best!.l2, iterations, weights: whole.weights }),
+    s,
+  );
+  const base = ts.reduce((a, t) => a + t, 0) / Math.max(1, n);
+  // AUC on the rows whose target says which way (t != 0.5): with soft targets, the rows where
+  // the two answers differ.
+  const decisive = all.filter((i) => ts[i] !== 0.5);
+  const a = auc(
+    decisive.map((i) => best!.oof[i]!),
+    decisive.map((i) => ts[i]! > 0.5),
+  );
   return {
     head,
     oof: best!.oof,
@@ -145,9 +210,10 @@ function fitHead(
       positives,
       heldOut: {
         logLoss: round4(best!.loss),
-        baseLogLoss: round4(meanLogLoss(new Array<number>(n).fill(base), ys)),
+        baseLogLoss: round4(softLogLoss(new Array<number>(n).fill(base), ts)),
         auc: Number.isNaN(a) ? null : round4(a),
       },
+      ...(soft ? { softTargets: true } : {}),
     },
   };
 }

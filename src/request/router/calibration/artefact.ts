@@ -86,6 +86,8 @@ export const classifierSchema = z.object({
         rows: z.number().int(),
         positives: z.number().int(),
         heldOut: z.object({ logLoss: finite, baseLogLoss: finite, auc: finite.nullable() }),
+        /** Added with soft targets; absent in artefacts written before (boolean targets). */
+        softTargets: z.literal(true).optional(),
       }),
     }),
   ),
