@@ -270,11 +270,15 @@ function preRouteMetrics(
   const small = o.twoRung[0]!;
   if (!(cal.every((r) => r.outcomes[small]!.raw === null) && o.classifier)) return undefined;
   const hashing = DEFAULT_HASHING;
-  // The classifier trained on the whole calibration part, with fit.ts's target (is the small
-  // model's answer as good as the reference's?).
+  // The classifier trained on the whole calibration part, with fit.ts's soft target ((1 + the
+  // small model right - the reference right) / 2).
   const trained = trainClassifier(
     cal.map((r) => promptFeatures(r.messages, hashing)),
-    { [small]: cal.map((r) => r.outcomes[small]!.correct || !r.outcomes[reference]!.correct) },
+    {
+      [small]: cal.map(
+        (r) => (1 + Number(r.outcomes[small]!.correct) - Number(r.outcomes[reference]!.correct)) / 2,
+      ),
+    },
     cal.map((r) => r.task),
     { hashing, seed: o.seed },
   );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fitCascadeCalibration, type LabelledRow } from '../../src/tools/calibrate/fit';
 import { trainClassifier } from '../../src/tools/calibrate/train-classifier';
 import {
   compileClassifier,
@@ -82,5 +83,100 @@ describe('the pre-route classifier (logistic regression, L2)', () => {
       { hashing: HASHING },
     );
     expect(one.model.taskType).toBeNull();
+  });
+});
+
+/**
+ * Soft targets (issue #15): fit.ts trains each head on (1 + the model right - the reference right)
+ * / 2, so requests only the small model answers right rank above the ties, and those above the
+ * requests only the reference answers right. The boolean "as good as the reference" target
+ * labelled the first two alike.
+ */
+describe('soft targets (the accuracy gap a stronger model would recover)', () => {
+  const GROUPS = [
+    { word: 'alpha', small: true, large: false }, // only the small model right
+    { word: 'bravo', small: true, large: true }, // a tie
+    { word: 'charlie', small: false, large: false }, // a tie
+    { word: 'delta', small: false, large: true }, // only the reference right
+  ];
+  const build = (n: number, seed: number) => {
+    const rnd = seededRandom(seed);
+    return Array.from({ length: n }, (_, i) => {
+      const g = GROUPS[i % GROUPS.length]!;
+      const content = `Please ${g.word} ${['one', 'two', 'three'][Math.floor(rnd() * 3)]} question?`;
+      return { messages: [{ role: 'user' as const, content }], ...g, task: 'qa' };
+    });
+  };
+  const rows = build(160, 11);
+  const features = rows.map((r) => promptFeatures(r.messages, HASHING));
+  const soft = trainClassifier(
+    features,
+    { small: rows.map((r) => (1 + Number(r.small) - Number(r.large)) / 2) },
+    rows.map((r) => r.task),
+    { hashing: HASHING, seed: 3 },
+  );
+  const asGood = trainClassifier(
+    features,
+    { small: rows.map((r) => r.small || !r.large) },
+    rows.map((r) => r.task),
+    { hashing: HASHING, seed: 3 },
+  );
+  const predict = (model: ClassifierModel, word: string) =>
+    predictWithClassifier(
+      compileClassifier(model),
+      promptFeatures([{ role: 'user', content: `Please ${word} two question?` }], HASHING),
+      ['small'],
+    ).rungs[0]!;
+
+  it('rank the small model winning above ties, and ties above the reference winning', () => {
+    const [a, b, c, d] = GROUPS.map((g) => predict(soft.model, g.word));
+    expect(a).toBeGreaterThan(0.65);
+    expect(b).toBeGreaterThan(0.35);
+    expect(b).toBeLessThan(0.65);
+    expect(c).toBeGreaterThan(0.35);
+    expect(c).toBeLessThan(0.65);
+    expect(d).toBeLessThan(0.35);
+    // The boolean target cannot tell the small model winning from a tie.
+    expect(Math.abs(predict(asGood.model, 'alpha') - predict(asGood.model, 'bravo'))).toBeLessThan(0.1);
+  });
+
+  it('are reported (cross-entropy, AUC on the rows that are not ties), and only for soft heads', () => {
+    const report = soft.model.heads.small!.report;
+    expect(report.softTargets).toBe(true);
+    expect(report.positives).toBe(40);
+    expect(report.heldOut.auc).toBeGreaterThan(0.95);
+    expect(report.heldOut.logLoss).toBeLessThan(report.heldOut.baseLogLoss);
+    expect(asGood.model.heads.small!.report.softTargets).toBeUndefined();
+  });
+
+  it('are what fit.ts trains its heads on', () => {
+    const outcome = (correct: boolean) => ({
+      correct,
+      raw: null,
+      costUsd: 0.001,
+      answerCostUsd: 0.001,
+      kind: null,
+    });
+    const labelled: LabelledRow[] = build(200, 5).map((r, i) => ({
+      file: 'synthetic',
+      line: i + 1,
+      id: String(i),
+      task: r.task,
+      messages: r.messages,
+      outcomes: {
+        small: outcome(r.small),
+        large: { ...outcome(r.large), costUsd: 0.01, answerCostUsd: 0.01 },
+      },
+    }));
+    const fit = fitCascadeCalibration(labelled, {
+      ladder: ['small', 'large'],
+      target: 0.97,
+      confidence: 0.95,
+    });
+    const head = fit.classifier!.model.heads.small!;
+    expect(head.report.softTargets).toBe(true);
+    const p = (word: string) => predict(fit.classifier!.model, word);
+    expect(p('alpha')).toBeGreaterThan(p('bravo'));
+    expect(p('bravo')).toBeGreaterThan(p('delta'));
   });
 });

@@ -81,9 +81,9 @@ export interface FitOptions {
   /** Upper limit on policies replayed per ladder. */
   maxConfigs?: number;
   /**
-   * A model gets skip points only when its classifier head separates right from wrong answers at
-   * least this well out of fold on the fit part (AUC; default 0.6): a weaker head only adds
-   * policies to choose among.
+   * A model gets skip points only when its classifier head separates the requests only it
+   * answers right from those only the reference answers right at least this well out of fold on
+   * the fit part (AUC; default 0.6): a weaker head only adds policies to choose among.
    */
   minSkipAuc?: number;
   /** What wrote the artefact, e.g. `cascade-router 0.1.0`. */
@@ -189,11 +189,17 @@ export function fitCascadeCalibration(rows: readonly LabelledRow[], opts: FitOpt
   let classifier: TrainedClassifier | null = null;
   if (opts.classifier !== false && R > 0) {
     const features = fitRows.map((r) => promptFeatures(r.messages, hashing));
-    // A head per model but the reference: P(its answer is as good as the reference's), i.e. it is
-    // right or the reference is wrong too: what decides whether calling a stronger rung can help.
-    const outcomes: Record<string, boolean[]> = {};
+    // A head per model but the reference, on the soft target (1 + it is right - the reference is
+    // right) / 2: 1 where only it is right, 0 where only the reference is, 0.5 where they agree.
+    // Its expectation ranks requests by the accuracy calling the reference instead would gain,
+    // what a skip decides; the boolean "as good as the reference" (right, or the reference wrong
+    // too) counted a request only the small model answers right as a tie (issue #15; the APGR
+    // figures of both targets: bench/README.md, RouteLLM).
+    const outcomes: Record<string, number[]> = {};
     for (const model of models.slice(0, -1)) {
-      outcomes[model] = fitRows.map((r) => r.outcomes[model]!.correct || !r.outcomes[reference]!.correct);
+      outcomes[model] = fitRows.map(
+        (r) => (1 + Number(r.outcomes[model]!.correct) - Number(r.outcomes[reference]!.correct)) / 2,
+      );
     }
     classifier = trainClassifier(
       features,
