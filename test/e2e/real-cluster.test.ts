@@ -61,6 +61,8 @@ describe.skipIf(unavailable !== undefined && !UNDER_CI)(
       visibility: `temporal_visibility_${suffix}`,
       ledger: `cascade_ledger_${suffix}`,
     };
+    // Roles of its own too: the other real-cluster test may run beside it on the same PostgreSQL.
+    const roles = { temporal: `temporal_${suffix}`, cascade: `cascade_${suffix}` };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-real-cluster-'));
     let binaries: ServerBinaries;
     let cluster: RealCluster | undefined;
@@ -84,6 +86,7 @@ describe.skipIf(unavailable !== undefined && !UNDER_CI)(
         shards: 4,
         namespace: NAMESPACE,
         databases,
+        roles,
         logDir: dir,
       });
       recorded = await startRecordedServer({ dataFiles: [ROWS], latencyScale: 0 });

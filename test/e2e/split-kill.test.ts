@@ -80,6 +80,8 @@ describe.skipIf(unavailable !== undefined && !UNDER_CI)(
       visibility: `temporal_visibility_${suffix}`,
       ledger: `cascade_ledger_${suffix}`,
     };
+    // Roles of its own too: the other real-cluster test may run beside it on the same PostgreSQL.
+    const roles = { temporal: `temporal_${suffix}`, cascade: `cascade_${suffix}` };
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-split-kill-'));
     let cluster: RealCluster | undefined;
     let recorded: RecordedServer | undefined;
@@ -99,6 +101,7 @@ describe.skipIf(unavailable !== undefined && !UNDER_CI)(
         shards: 4,
         namespace: NAMESPACE,
         databases,
+        roles,
         processes: ALL_SERVICES.map((s) => [s]),
         logDir: dir,
       });

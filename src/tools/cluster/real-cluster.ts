@@ -32,6 +32,11 @@ export interface RealClusterOptions {
   namespace: string;
   /** Database names; default the compose stack's: temporal, temporal_visibility, cascade_ledger. */
   databases?: { temporal: string; visibility: string; ledger: string };
+  /**
+   * Role names; default the compose stack's: temporal, cascade. Two clusters on one PostgreSQL
+   * (tests run in parallel) need their own: each start sets a new random password on its roles.
+   */
+  roles?: { temporal: string; cascade: string };
   processes?: ServiceName[][];
   /** The server's dynamic config file; default the compose stack's. */
   dynamicConfigFile?: string;
@@ -58,21 +63,22 @@ export const DEFAULT_DATABASES = {
 export async function startRealCluster(opts: RealClusterOptions): Promise<RealCluster> {
   const log = opts.log ?? (() => undefined);
   const dbs = opts.databases ?? { ...DEFAULT_DATABASES };
+  const roles = opts.roles ?? { temporal: 'temporal', cascade: 'cascade' };
   const pg = postgresTarget(opts.postgresAdminUrl);
   const temporalPassword = newPassword();
   const cascadePassword = newPassword();
 
   log(
-    `PostgreSQL ${pg.host}:${pg.port}: roles temporal and cascade, databases ${Object.values(dbs).join(', ')}`,
+    `PostgreSQL ${pg.host}:${pg.port}: roles ${roles.temporal} and ${roles.cascade}, databases ${Object.values(dbs).join(', ')}`,
   );
   await ensureRoleWithDatabases(
     opts.postgresAdminUrl,
-    { role: 'temporal', databases: [dbs.temporal, dbs.visibility] },
+    { role: roles.temporal, databases: [dbs.temporal, dbs.visibility] },
     temporalPassword,
   );
   await ensureRoleWithDatabases(
     opts.postgresAdminUrl,
-    { role: 'cascade', databases: [dbs.ledger] },
+    { role: roles.cascade, databases: [dbs.ledger] },
     cascadePassword,
   );
 
@@ -80,7 +86,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
   const databases: TemporalDatabases = {
     host: pg.host,
     port: pg.port,
-    user: 'temporal',
+    user: roles.temporal,
     password: temporalPassword,
     database: dbs.temporal,
     visibilityDatabase: dbs.visibility,
@@ -125,7 +131,7 @@ export async function startRealCluster(opts: RealClusterOptions): Promise<RealCl
     address: server.address,
     namespace: opts.namespace,
     server,
-    ledgerUrl: roleUrl(opts.postgresAdminUrl, 'cascade', cascadePassword, dbs.ledger),
+    ledgerUrl: roleUrl(opts.postgresAdminUrl, roles.cascade, cascadePassword, dbs.ledger),
     databases: dbs,
     stop: () => server.stop(),
   };

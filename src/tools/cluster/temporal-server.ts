@@ -106,6 +106,13 @@ export async function startTemporalServer(opts: TemporalServerOptions): Promise<
         logFile: path.join(opts.logDir, `temporal-${services.join('-')}.log`),
       });
       processes.push({ services, child, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` });
+      // Every service process writes the cluster's metadata on an empty database as it starts;
+      // started together they race (one exits: "SaveClusterMetadata encountered version
+      // mismatch"). The first runs alone until it serves metrics, which it does only once its
+      // start (the metadata written) is done; the others find the record there.
+      if (processes.length === 1 && groups.length > 1) {
+        await waitFor(child, 'serving metrics', () => httpOk(processes[0]!.metricsUrl), 120_000);
+      }
     }
     const frontend = processes.find((p) => p.services.includes('frontend'))!;
     // The first start on an empty database creates the shards: allow it time on two cores.
