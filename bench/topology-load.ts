@@ -132,8 +132,22 @@ function sumActions(
   return { total, byType };
 }
 
-async function main(): Promise<number> {
+interface Options {
+  rates: number[];
+  servers: ServerName[];
+  duration: string;
+  latencyScale: number;
+  workers: number;
+  shards: number;
+  splitServices: boolean;
+  data: string;
+  json: boolean;
+}
+
+/** The options, or the exit code after --help. A bad value throws, naming it. */
+function parseOptions(argv: string[]): Options | number {
   const { values } = parseArgs({
+    args: argv,
     options: {
       rate: { type: 'string', default: '10,20,40' },
       duration: { type: 'string', default: '20s' },
@@ -151,7 +165,6 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (process.platform !== 'linux') throw new Error('bench/topology-load reads /proc: Linux only');
   const rates = values.rate.split(',').map((r) => {
     const n = Number(r);
     if (!(n > 0)) throw new Error(`--rate takes positive numbers, got "${r}"`);
@@ -163,39 +176,325 @@ async function main(): Promise<number> {
   }
   const latencyScale = Number(values['latency-scale']);
   if (!(latencyScale >= 0)) throw new Error(`--latency-scale takes a number >= 0`);
-  const workers = int('workers', values.workers, 1);
-  const shards = int('shards', values.shards, 1);
-  const data = path.resolve(values.data);
+  return {
+    rates,
+    servers,
+    duration: values.duration,
+    latencyScale,
+    workers: int('workers', values.workers, 1),
+    shards: int('shards', values.shards, 1),
+    splitServices: values['split-services'],
+    data: path.resolve(values.data),
+    json: values.json,
+  };
+}
 
+/** What every step shares: the run's directory, PostgreSQL, the model server, config and token. */
+interface Run {
+  o: Options;
+  dir: string;
+  pg: BenchPostgres;
+  recorded: Child;
+  configPath: string;
+  token: string;
+  baseEnv: NodeJS.ProcessEnv;
+  cleanups: (() => Promise<unknown>)[];
+}
+
+/** The model both stacks call: one process, its CPU counted apart. Returns its /v1 base URL. */
+async function startRecorded(o: Options, dir: string): Promise<{ recorded: Child; base: string }> {
+  const recordedPort = await freePort();
+  const recorded = spawnChild({
+    name: 'cascade recorded',
+    command: process.execPath,
+    args: [
+      CASCADE_BIN,
+      'recorded',
+      '--data',
+      o.data,
+      '--port',
+      String(recordedPort),
+      '--latency-scale',
+      String(o.latencyScale),
+      '--concurrency',
+      '512',
+    ],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+    cwd: PROJECT_ROOT,
+    logFile: path.join(dir, 'recorded.log'),
+  });
+  return { recorded, base: `http://127.0.0.1:${recordedPort}/v1` };
+}
+
+/** The same config as bench/gateway-load: the 2-rung mmlu cascade, lean execution. */
+function writeConfig(dir: string, base: string): string {
+  const model = (inputPerMTok: number) => ({
+    provider: 'openai-compatible',
+    baseUrl: base,
+    pricing: { inputPerMTok, outputPerMTok: inputPerMTok },
+    concurrency: 256,
+  });
+  const configPath = path.join(dir, 'cascade.config.yaml');
+  fs.writeFileSync(
+    configPath,
+    stringify({
+      temporal: { namespace: 'default', costPerAction: 0.000025 },
+      models: { 'llama3.1-8b': model(0.2), 'llama3.1-405b': model(3) },
+      tasks: {
+        mmlu: {
+          route: 'cascade',
+          rungs: [
+            { model: 'llama3.1-8b', confidence: 'answer_logprob', threshold: 0.7 },
+            { model: 'llama3.1-405b' },
+          ],
+        },
+      },
+    }),
+  );
+  return configPath;
+}
+
+/** One server with its workers and a gateway: the dev server, or the real one on PostgreSQL. */
+async function startStack(name: ServerName, run: Run): Promise<Stack> {
+  const { o, pg, cleanups } = run;
+  const runDir = path.join(run.dir, name);
+  fs.mkdirSync(runDir, { recursive: true });
+  let address: string;
+  let namespace: string;
+  let ledgerUrl: string;
+  let counters: () => Promise<ServerCounters>;
+  let serverCpu: () => number;
+  if (name === 'dev') {
+    // As `cascade dev` runs it: a SQLite file in WAL mode, synchronous=NORMAL.
+    const dev: BenchTemporal = await startBenchTemporal({
+      log,
+      dbFilename: path.join(runDir, 'temporal.db'),
+      extraArgs: ['--sqlite-pragma', 'synchronous=NORMAL'],
+    });
+    cleanups.push(() => dev.close());
+    if (dev.serverPid === null) throw new Error('the dev server process was not found in /proc');
+    const pid = dev.serverPid;
+    address = dev.address;
+    namespace = dev.namespace;
+    counters = () => scrape(dev.metricsUrl, dev.namespace);
+    serverCpu = () => cpuSeconds(pid);
+    // Its ledger on the same PostgreSQL as the real stack's, a role and database of its own.
+    const db = `cascade_ledger_dev_${randomBytes(5).toString('hex')}`;
+    const password = newPassword();
+    await ensureRoleWithDatabases(pg.adminUrl, { role: 'cascade_dev', databases: [db] }, password);
+    ledgerUrl = roleUrl(pg.adminUrl, 'cascade_dev', password, db);
+    cleanups.push(() => dropDatabases(pg.adminUrl, [db]));
+  } else {
+    const real: BenchRealServer = await startBenchRealServer({
+      postgres: pg,
+      frontendPort: await freePort(),
+      namespace: 'cascade',
+      shards: o.shards,
+      splitServices: o.splitServices,
+      dir: runDir,
+      log,
+    });
+    cleanups.push(() => real.close());
+    address = real.address;
+    namespace = real.namespace;
+    ledgerUrl = real.cluster.ledgerUrl;
+    counters = () => real.counters();
+    serverCpu = () => real.cpuSeconds();
+  }
+  log(`${name}: ${o.workers} worker(s) and a gateway on ${address}`);
+  const topology = await startTopology({
+    address,
+    namespace,
+    configPath: run.configPath,
+    ledgerUrl,
+    workers: o.workers,
+    gatewayPorts: [0],
+    apiTokens: `bench:${run.token}`,
+    runDir,
+    baseEnv: run.baseEnv,
+    log,
+  });
+  cleanups.push(() => topology.stop());
+  return { name, topology, gatewayUrl: topology.gateways[0]!.url, counters, serverCpu };
+}
+
+/** CPU seconds so far of each process group while `stack` takes the load. */
+function cpuGroups(stack: Stack, stacks: Stack[], run: Run): Record<string, () => number> {
+  const others = stacks.filter((s) => s !== stack);
+  return {
+    temporal: stack.serverCpu,
+    postgres: () => run.pg.cpuSeconds() ?? NaN,
+    workers: () => stack.topology.workers.reduce((t, w) => t + cpuSeconds(w.child.pid), 0),
+    gateway: () => cpuSeconds(stack.topology.gateways[0]!.child.pid),
+    recorded: () => cpuSeconds(run.recorded.pid),
+    // The other stack, idle meanwhile (its server's timers and its workers' polls).
+    'idle stack': () =>
+      others.reduce(
+        (t, s) =>
+          t +
+          s.serverCpu() +
+          [...s.topology.workers, ...s.topology.gateways].reduce((u, p) => u + cpuSeconds(p.child.pid), 0),
+        0,
+      ),
+  };
+}
+
+/** One loadtest step at `rate` on `stack`: its figures, actions from the server, CPU per group. */
+async function runStep(stack: Stack, stacks: Stack[], rate: number, run: Run): Promise<Step> {
+  const { o } = run;
+  log(`${stack.name}: loadtest at ${rate} req/s for ${o.duration}`);
+  const groups = cpuGroups(stack, stacks, run);
+  const before = await stack.counters();
+  const atStart = load1();
+  const t0 = performance.now();
+  const cpu0 = Object.fromEntries(Object.entries(groups).map(([k, f]) => [k, f()]));
+  const lt = loadtest(
+    [
+      '--via',
+      'gateway',
+      '--gateway-url',
+      stack.gatewayUrl,
+      '--gateway-token',
+      run.token,
+      '--sample',
+      o.data,
+      '--task',
+      'mmlu',
+      '--rate',
+      String(rate),
+      '--duration',
+      o.duration,
+      '--max-requests',
+      String(Math.min(100_000, Math.ceil(rate * 700))),
+    ],
+    { ...run.baseEnv, CASCADE_CONFIG: run.configPath },
+  );
+  let ltCpu = 0;
+  // The loadtest process exits at the end: sample its CPU until then.
+  const sampler = setInterval(() => {
+    try {
+      ltCpu = cpuSeconds(lt.pid);
+    } catch {
+      /* exited */
+    }
+  }, 200);
+  const out = await lt.done;
+  clearInterval(sampler);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu: Record<string, number> = {};
+  for (const [k, f] of Object.entries(groups)) cpu[k] = (f() - cpu0[k]!) / seconds;
+  cpu.loadtest = ltCpu / seconds;
+  // The server publishes its counters about once a second: read them after the next flush.
+  await sleep(2_000);
+  const actions = sumActions(before, await stack.counters());
+  const result = out.steps[0]!;
+  const step: Step = {
+    server: stack.name,
+    rate,
+    result,
+    actionsPerAnswered: result.completed > 0 ? actions.total / result.completed : null,
+    actionsByType: Object.fromEntries(
+      Object.entries(actions.byType).map(([k, v]) => [k, result.completed ? v / result.completed : 0]),
+    ),
+    cpu,
+    load1: { atStart, atEnd: load1() },
+  };
+  log(
+    `  ${fmt(result.throughput)} answered/s, ${result.errors} errors, e2e p50 ${fmt(result.e2eMs.p50)} ms, ` +
+      `actions/req ${fmt(step.actionsPerAnswered, 2)}`,
+  );
+  return step;
+}
+
+/** The run's figures: one JSON document, or the header, the table and what its columns mean. */
+function report(o: Options, steps: Step[], started: Date, loadAtStart: number): string {
+  const finished = new Date();
+  const machine = `${os.cpus().length} cores, ${os.cpus()[0]?.model}, node ${process.version}`;
+  const realDesc = `temporal-server 1.29.1 on PostgreSQL, ${o.shards} shards, ${
+    o.splitServices ? 'one process per service' : 'one process'
+  }`;
+  const data = path.relative(PROJECT_ROOT, o.data);
+  if (o.json) {
+    return (
+      JSON.stringify(
+        {
+          bench: 'topology-load',
+          startedAt: started.toISOString(),
+          finishedAt: finished.toISOString(),
+          machine,
+          loadAverage1m: { atStart: loadAtStart, atEnd: load1() },
+          options: { ...o, data },
+          real: realDesc,
+          steps,
+        },
+        null,
+        2,
+      ) + '\n'
+    );
+  }
+  const names = Object.keys(steps[0]?.cpu ?? {});
+  const pct = (x: number | undefined) =>
+    x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(0)}%`;
+  return (
+    `bench/topology-load ${started.toISOString()} (${Math.round((finished.getTime() - started.getTime()) / 1000)} s): ${machine}; ` +
+    `load average (1 min) ${loadAtStart} at start, ${load1()} at end\n` +
+    `real: ${realDesc}; dev: the CLI's dev server (SQLite file, WAL); ${o.workers} worker process(es) and ` +
+    `one gateway --no-worker per server, ledger on PostgreSQL; ${data} at ` +
+    `latency x${o.latencyScale}; ${o.duration} per step\n\n` +
+    formatTable(
+      [
+        'server',
+        'offered/s',
+        'sent/s',
+        'answered/s',
+        'done/sent',
+        'errors',
+        'e2e p50',
+        'e2e p95',
+        'actions/req',
+        ...names.map((n) => `cpu ${n}`),
+        'cpu total',
+        'load',
+      ],
+      steps.map((s) => [
+        s.server,
+        fmt(s.rate, 0),
+        fmt(s.result.sentRate),
+        fmt(s.result.throughput),
+        `${s.result.completed}/${s.result.requests}`,
+        String(s.result.errors),
+        fmt(s.result.e2eMs.p50),
+        fmt(s.result.e2eMs.p95),
+        fmt(s.actionsPerAnswered, 2),
+        ...names.map((n) => pct(s.cpu[n])),
+        pct(
+          Object.entries(s.cpu)
+            .filter(([k]) => k !== 'idle stack')
+            .reduce((a, [, b]) => a + (Number.isNaN(b) ? 0 : b), 0),
+        ),
+        `${s.load1.atStart}-${s.load1.atEnd}`,
+      ]),
+    ) +
+    "\n\nactions/req: the server's own `action` counter over the step (and its drain) / answered requests.\n" +
+    'cpu: CPU time of each process group over the step / wall time, in % of one core ' +
+    `(${os.cpus().length} cores = ${100 * os.cpus().length}%); postgres is every PostgreSQL process (the ` +
+    "real server's persistence and both ledgers); idle stack is the other server's stack meanwhile, " +
+    'left out of cpu total.\n'
+  );
+}
+
+async function main(): Promise<number> {
+  const o = parseOptions(process.argv.slice(2));
+  if (typeof o === 'number') return o;
+  if (process.platform !== 'linux') throw new Error('bench/topology-load reads /proc: Linux only');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cascade-topology-load-'));
   const cleanups: (() => Promise<unknown>)[] = [];
   const started = new Date();
   const loadAtStart = load1();
   try {
-    const pg: BenchPostgres = await startBenchPostgres(log);
+    const pg = await startBenchPostgres(log);
     cleanups.push(() => pg.close());
-
-    // The model both stacks call: one process, its CPU counted apart.
-    const recordedPort = await freePort();
-    const recorded: Child = spawnChild({
-      name: 'cascade recorded',
-      command: process.execPath,
-      args: [
-        CASCADE_BIN,
-        'recorded',
-        '--data',
-        data,
-        '--port',
-        String(recordedPort),
-        '--latency-scale',
-        String(latencyScale),
-        '--concurrency',
-        '512',
-      ],
-      env: { PATH: process.env.PATH, HOME: process.env.HOME },
-      cwd: PROJECT_ROOT,
-      logFile: path.join(dir, 'recorded.log'),
-    });
+    const { recorded, base } = await startRecorded(o, dir);
     cleanups.push(() => recorded.stop());
     await waitFor(
       recorded,
@@ -203,260 +502,24 @@ async function main(): Promise<number> {
       () => /listening|recorded-model server|http:\/\//.test(recorded.tail(50)),
       60_000,
     );
-    const base = `http://127.0.0.1:${recordedPort}/v1`;
-    const model = (inputPerMTok: number) => ({
-      provider: 'openai-compatible',
-      baseUrl: base,
-      pricing: { inputPerMTok, outputPerMTok: inputPerMTok },
-      concurrency: 256,
-    });
-    // The same config as bench/gateway-load: the 2-rung mmlu cascade, lean execution.
-    const configPath = path.join(dir, 'cascade.config.yaml');
-    fs.writeFileSync(
-      configPath,
-      stringify({
-        temporal: { namespace: 'default', costPerAction: 0.000025 },
-        models: { 'llama3.1-8b': model(0.2), 'llama3.1-405b': model(3) },
-        tasks: {
-          mmlu: {
-            route: 'cascade',
-            rungs: [
-              { model: 'llama3.1-8b', confidence: 'answer_logprob', threshold: 0.7 },
-              { model: 'llama3.1-405b' },
-            ],
-          },
-        },
-      }),
-    );
-    const token = randomBytes(16).toString('hex');
-    const baseEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
-
+    const run: Run = {
+      o,
+      dir,
+      pg,
+      recorded,
+      configPath: writeConfig(dir, base),
+      token: randomBytes(16).toString('hex'),
+      baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
+      cleanups,
+    };
     const stacks: Stack[] = [];
-    let realServer: BenchRealServer | undefined;
-    let devServer: BenchTemporal | undefined;
-    for (const name of servers) {
-      const runDir = path.join(dir, name);
-      fs.mkdirSync(runDir, { recursive: true });
-      let address: string;
-      let namespace: string;
-      let ledgerUrl: string;
-      let counters: () => Promise<ServerCounters>;
-      let serverCpu: () => number;
-      if (name === 'dev') {
-        // As `cascade dev` runs it: a SQLite file in WAL mode, synchronous=NORMAL.
-        devServer = await startBenchTemporal({
-          log,
-          dbFilename: path.join(runDir, 'temporal.db'),
-          extraArgs: ['--sqlite-pragma', 'synchronous=NORMAL'],
-        });
-        const dev = devServer;
-        cleanups.push(() => dev.close());
-        if (dev.serverPid === null) throw new Error('the dev server process was not found in /proc');
-        const pid = dev.serverPid;
-        address = dev.address;
-        namespace = dev.namespace;
-        counters = () => scrape(dev.metricsUrl, namespace);
-        serverCpu = () => cpuSeconds(pid);
-        // Its ledger on the same PostgreSQL as the real stack's, a role and database of its own.
-        const db = `cascade_ledger_dev_${randomBytes(5).toString('hex')}`;
-        const password = newPassword();
-        await ensureRoleWithDatabases(pg.adminUrl, { role: 'cascade_dev', databases: [db] }, password);
-        ledgerUrl = roleUrl(pg.adminUrl, 'cascade_dev', password, db);
-        cleanups.push(() => dropDatabases(pg.adminUrl, [db]));
-      } else {
-        realServer = await startBenchRealServer({
-          postgres: pg,
-          frontendPort: await freePort(),
-          namespace: 'cascade',
-          shards,
-          splitServices: values['split-services'],
-          dir: runDir,
-          log,
-        });
-        const real = realServer;
-        cleanups.push(() => real.close());
-        address = real.address;
-        namespace = real.namespace;
-        ledgerUrl = real.cluster.ledgerUrl;
-        counters = () => real.counters();
-        serverCpu = () => real.cpuSeconds();
-      }
-      log(`${name}: ${workers} worker(s) and a gateway on ${address}`);
-      const topology = await startTopology({
-        address,
-        namespace,
-        configPath,
-        ledgerUrl,
-        workers,
-        gatewayPorts: [0],
-        apiTokens: `bench:${token}`,
-        runDir,
-        baseEnv,
-        log,
-      });
-      cleanups.push(() => topology.stop());
-      stacks.push({ name, topology, gatewayUrl: topology.gateways[0]!.url, counters, serverCpu });
-    }
-
+    for (const name of o.servers) stacks.push(await startStack(name, run));
+    // The rates alternate between the stacks, so a change in the machine's other load hits both.
     const steps: Step[] = [];
-    for (const rate of rates) {
-      for (const stack of stacks) {
-        log(`${stack.name}: loadtest at ${rate} req/s for ${values.duration}`);
-        const others = stacks.filter((s) => s !== stack);
-        const groups: Record<string, () => number> = {
-          temporal: stack.serverCpu,
-          postgres: () => pg.cpuSeconds() ?? NaN,
-          workers: () => stack.topology.workers.reduce((t, w) => t + cpuSeconds(w.child.pid), 0),
-          gateway: () => cpuSeconds(stack.topology.gateways[0]!.child.pid),
-          recorded: () => cpuSeconds(recorded.pid),
-          // The other stack, idle meanwhile (its server's timers and its workers' polls).
-          'idle stack': () =>
-            others.reduce(
-              (t, s) =>
-                t +
-                s.serverCpu() +
-                [...s.topology.workers, ...s.topology.gateways].reduce(
-                  (u, p) => u + cpuSeconds(p.child.pid),
-                  0,
-                ),
-              0,
-            ),
-        };
-        const before = await stack.counters();
-        const atStart = load1();
-        const t0 = performance.now();
-        const cpu0 = Object.fromEntries(Object.entries(groups).map(([k, f]) => [k, f()]));
-        const lt = loadtest(
-          [
-            '--via',
-            'gateway',
-            '--gateway-url',
-            stack.gatewayUrl,
-            '--gateway-token',
-            token,
-            '--sample',
-            data,
-            '--task',
-            'mmlu',
-            '--rate',
-            String(rate),
-            '--duration',
-            values.duration,
-            '--max-requests',
-            String(Math.min(100_000, Math.ceil(rate * 700))),
-          ],
-          { ...baseEnv, CASCADE_CONFIG: configPath },
-        );
-        let ltCpu = 0;
-        // The loadtest process exits at the end: sample its CPU until then.
-        const sampler = setInterval(() => {
-          try {
-            ltCpu = cpuSeconds(lt.pid);
-          } catch {
-            /* exited */
-          }
-        }, 200);
-        const out = await lt.done;
-        clearInterval(sampler);
-        const seconds = (performance.now() - t0) / 1000;
-        const cpu: Record<string, number> = {};
-        for (const [k, f] of Object.entries(groups)) cpu[k] = (f() - cpu0[k]!) / seconds;
-        cpu.loadtest = ltCpu / seconds;
-        // The server publishes its counters about once a second: read them after the next flush.
-        await sleep(2_000);
-        const actions = sumActions(before, await stack.counters());
-        const result = out.steps[0]!;
-        steps.push({
-          server: stack.name,
-          rate,
-          result,
-          actionsPerAnswered: result.completed > 0 ? actions.total / result.completed : null,
-          actionsByType: Object.fromEntries(
-            Object.entries(actions.byType).map(([k, v]) => [k, result.completed ? v / result.completed : 0]),
-          ),
-          cpu,
-          load1: { atStart, atEnd: load1() },
-        });
-        log(
-          `  ${fmt(result.throughput)} answered/s, ${result.errors} errors, e2e p50 ${fmt(result.e2eMs.p50)} ms, ` +
-            `actions/req ${fmt(steps.at(-1)!.actionsPerAnswered, 2)}`,
-        );
-      }
+    for (const rate of o.rates) {
+      for (const stack of stacks) steps.push(await runStep(stack, stacks, rate, run));
     }
-
-    const finished = new Date();
-    const machine = `${os.cpus().length} cores, ${os.cpus()[0]?.model}, node ${process.version}`;
-    const realDesc = `temporal-server 1.29.1 on PostgreSQL, ${shards} shards, ${
-      values['split-services'] ? 'one process per service' : 'one process'
-    }`;
-    if (values.json) {
-      process.stdout.write(
-        JSON.stringify(
-          {
-            bench: 'topology-load',
-            startedAt: started.toISOString(),
-            finishedAt: finished.toISOString(),
-            machine,
-            loadAverage1m: { atStart: loadAtStart, atEnd: load1() },
-            options: { ...values, data: path.relative(PROJECT_ROOT, data) },
-            real: realDesc,
-            steps,
-          },
-          null,
-          2,
-        ) + '\n',
-      );
-    } else {
-      const names = Object.keys(steps[0]?.cpu ?? {});
-      const pct = (x: number | undefined) =>
-        x === undefined || Number.isNaN(x) ? '-' : `${(100 * x).toFixed(0)}%`;
-      process.stdout.write(
-        `bench/topology-load ${started.toISOString()} (${Math.round((finished.getTime() - started.getTime()) / 1000)} s): ${machine}; ` +
-          `load average (1 min) ${loadAtStart} at start, ${load1()} at end\n` +
-          `real: ${realDesc}; dev: the CLI's dev server (SQLite file, WAL); ${workers} worker process(es) and ` +
-          `one gateway --no-worker per server, ledger on PostgreSQL; ${path.relative(PROJECT_ROOT, data)} at ` +
-          `latency x${latencyScale}; ${values.duration} per step\n\n` +
-          formatTable(
-            [
-              'server',
-              'offered/s',
-              'sent/s',
-              'answered/s',
-              'done/sent',
-              'errors',
-              'e2e p50',
-              'e2e p95',
-              'actions/req',
-              ...names.map((n) => `cpu ${n}`),
-              'cpu total',
-              'load',
-            ],
-            steps.map((s) => [
-              s.server,
-              fmt(s.rate, 0),
-              fmt(s.result.sentRate),
-              fmt(s.result.throughput),
-              `${s.result.completed}/${s.result.requests}`,
-              String(s.result.errors),
-              fmt(s.result.e2eMs.p50),
-              fmt(s.result.e2eMs.p95),
-              fmt(s.actionsPerAnswered, 2),
-              ...names.map((n) => pct(s.cpu[n])),
-              pct(
-                Object.entries(s.cpu)
-                  .filter(([k]) => k !== 'idle stack')
-                  .reduce((a, [, b]) => a + (Number.isNaN(b) ? 0 : b), 0),
-              ),
-              `${s.load1.atStart}-${s.load1.atEnd}`,
-            ]),
-          ) +
-          "\n\nactions/req: the server's own `action` counter over the step (and its drain) / answered requests.\n" +
-          'cpu: CPU time of each process group over the step / wall time, in % of one core ' +
-          `(${os.cpus().length} cores = ${100 * os.cpus().length}%); postgres is every PostgreSQL process (the ` +
-          "real server's persistence and both ledgers); idle stack is the other server's stack meanwhile, " +
-          'left out of cpu total.\n',
-      );
-    }
+    process.stdout.write(report(o, steps, started, loadAtStart));
     return 0;
   } finally {
     for (const step of cleanups.reverse()) {
