@@ -20,11 +20,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import type { LoadtestResult } from '../src/tools/loadtest/types';
 import { readEnv } from '../src/env';
 import { resolveTemporalCli } from '../src/temporal/cli-resolver';
 import { startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { writeMmluCascadeConfig } from './lib/mmlu-cascade-config';
 import { formatTable } from './lib/table';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -154,29 +154,7 @@ async function main(): Promise<number> {
       ),
     );
     const base = `http://127.0.0.1:${recordedPort}/v1`;
-    const model = (inputPerMTok: number) => ({
-      provider: 'openai-compatible',
-      baseUrl: base,
-      pricing: { inputPerMTok, outputPerMTok: inputPerMTok },
-      concurrency: 256,
-    });
-    const configFile = path.join(dir, 'cascade.config.yaml');
-    fs.writeFileSync(
-      configFile,
-      stringify({
-        temporal: { namespace: 'default', costPerAction: 0.000025 },
-        models: { 'llama3.1-8b': model(0.2), 'llama3.1-405b': model(3) },
-        tasks: {
-          mmlu: {
-            route: 'cascade',
-            rungs: [
-              { model: 'llama3.1-8b', confidence: 'answer_logprob', threshold: 0.7 },
-              { model: 'llama3.1-405b' },
-            ],
-          },
-        },
-      }),
-    );
+    const configFile = writeMmluCascadeConfig(dir, base);
     const token = randomBytes(16).toString('hex');
     const gatewayPort = await freePort();
     const common = { TEMPORAL_ADDRESS: address, CASCADE_CONFIG: configFile };

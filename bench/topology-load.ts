@@ -22,7 +22,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
 import { spawnChild, waitFor, type Child } from '../src/tools/cluster/child';
 import { CASCADE_BIN, PROJECT_ROOT } from '../src/tools/cluster/paths';
 import { freePort } from '../src/tools/cluster/ports';
@@ -38,6 +37,7 @@ import {
 } from './lib/real-server';
 import { scrape, type ServerCounters } from './lib/server-metrics';
 import { startBenchTemporal, stderrLog as log, type BenchTemporal } from './lib/stack';
+import { writeMmluCascadeConfig } from './lib/mmlu-cascade-config';
 import { fmt, formatTable } from './lib/table';
 
 const USAGE = `usage: npm run bench:topology -- [options]
@@ -224,34 +224,6 @@ async function startRecorded(o: Options, dir: string): Promise<{ recorded: Child
     logFile: path.join(dir, 'recorded.log'),
   });
   return { recorded, base: `http://127.0.0.1:${recordedPort}/v1` };
-}
-
-/** The same config as bench/gateway-load: the 2-rung mmlu cascade, lean execution. */
-function writeConfig(dir: string, base: string): string {
-  const model = (inputPerMTok: number) => ({
-    provider: 'openai-compatible',
-    baseUrl: base,
-    pricing: { inputPerMTok, outputPerMTok: inputPerMTok },
-    concurrency: 256,
-  });
-  const configPath = path.join(dir, 'cascade.config.yaml');
-  fs.writeFileSync(
-    configPath,
-    stringify({
-      temporal: { namespace: 'default', costPerAction: 0.000025 },
-      models: { 'llama3.1-8b': model(0.2), 'llama3.1-405b': model(3) },
-      tasks: {
-        mmlu: {
-          route: 'cascade',
-          rungs: [
-            { model: 'llama3.1-8b', confidence: 'answer_logprob', threshold: 0.7 },
-            { model: 'llama3.1-405b' },
-          ],
-        },
-      },
-    }),
-  );
-  return configPath;
 }
 
 /** One server with its workers and a gateway: the dev server, or the real one on PostgreSQL. */
@@ -507,7 +479,7 @@ async function main(): Promise<number> {
       dir,
       pg,
       recorded,
-      configPath: writeConfig(dir, base),
+      configPath: writeMmluCascadeConfig(dir, base),
       token: randomBytes(16).toString('hex'),
       baseEnv: { PATH: process.env.PATH, HOME: process.env.HOME },
       cleanups,
