@@ -403,7 +403,9 @@ export abstract class SqlLedger implements Ledger {
   }
 
   beginCall(key: CallKey, start: CallStart, now?: number): Promise<EarlierExecution[]> {
-    return beginCall(this.sql, key, start, now);
+    // One transaction: reading the earlier executions, renaming the last and inserting this one
+    // must not interleave with another execution of the same call (a re-run beside a late one).
+    return this.tx((q) => beginCall(q, key, start, now));
   }
 
   endCall(key: CallKey, usage: CallUsage, now?: number): Promise<void> {
