@@ -75,6 +75,42 @@ describe('the pre-route classifier (logistic regression, L2)', () => {
     expect(trained.model.heads.small!.lexical.length).toBeLessThan(1 << HASHING.bits);
   });
 
+  it('reads the structural features it was trained with, not ones added since', () => {
+    // The synthetic prompts hold no fractions, so give the feature a weight: a classifier that
+    // has learned something from the fraction count.
+    const names = trained.model.structural.names;
+    const fi = names.indexOf('fractions');
+    expect(fi).toBeGreaterThanOrEqual(0);
+    const head = trained.model.heads.small!;
+    const learned: ClassifierModel = {
+      ...trained.model,
+      heads: { small: { ...head, structural: head.structural.map((w, j) => (j === fi ? 2 : w)) } },
+    };
+    // A classifier trained before `fractions` and `percentages` existed (issue #15) names the
+    // 26 features it knew, in its standardiser and its heads.
+    const keep = names.map((_, j) => j).filter((j) => names[j] !== 'fractions' && names[j] !== 'percentages');
+    expect(keep).toHaveLength(names.length - 2);
+    const pick = (xs: number[]) => keep.map((j) => xs[j]!);
+    const old: ClassifierModel = {
+      ...learned,
+      structural: {
+        names: keep.map((j) => names[j]!),
+        mean: pick(learned.structural.mean),
+        scale: pick(learned.structural.scale),
+      },
+      heads: { small: { ...learned.heads.small!, structural: pick(learned.heads.small!.structural) } },
+    };
+    const plain = promptFeatures(
+      [{ role: 'user', content: 'Please integral prove question 3 now?' }],
+      HASHING,
+    );
+    const withFractions = { ...plain, structural: { ...plain.structural, fractions: 9, percentages: 4 } };
+    const p = (m: ClassifierModel, f: typeof plain) =>
+      predictWithClassifier(compileClassifier(m), f, ['small']).rungs[0]!;
+    expect(p(learned, withFractions)).not.toBeCloseTo(p(learned, plain), 3);
+    expect(p(old, withFractions)).toBe(p(old, plain));
+  });
+
   it('trains no task-type heads on a single task family', () => {
     const one = trainClassifier(
       rows.map((r) => promptFeatures(r.messages, HASHING)),

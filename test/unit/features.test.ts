@@ -43,6 +43,24 @@ describe('structural features', () => {
     expect(f.scriptCjk + f.scriptCyrillic + f.scriptArabic + f.scriptOther).toBe(0);
   });
 
+  it('counts fraction words and written fractions, and percentages and ratios, apart', () => {
+    const f = structuralFeatures([
+      {
+        role: 'user',
+        content:
+          'Half of the 3/4 cup went to two thirds of the class; a quarter of the rest, 12.5%, ' +
+          'was the ratio of boys. The third day, 10 percent more. 2024/25 is a season.',
+      },
+    ]);
+    // half, 3/4, thirds, quarter, third, 4/2 (in "2024/25": a digit, a slash, a digit)
+    expect(f.fractions).toBe(6);
+    // %, ratio, percent
+    expect(f.percentages).toBe(3);
+    const none = structuralFeatures([{ role: 'user', content: 'Halfway there, 34 / 5 people.' }]);
+    expect(none.fractions).toBe(0); // "halfway" is not "half"; a spaced slash is not a fraction
+    expect(none.percentages).toBe(0);
+  });
+
   it('detects the dominant script of non-Latin prompts', () => {
     expect(
       structuralFeatures([{ role: 'user', content: 'Сколько будет два плюс два?' }]).scriptCyrillic,

@@ -49,6 +49,15 @@ export interface StructuralFeatures {
   digits: number;
   /** Math operators and LaTeX commands: arithmetic and derivations. */
   mathSymbols: number;
+  /**
+   * Proportional reasoning, which weaker models get wrong more often than arithmetic of the same
+   * length: fraction words ("half", "two thirds", "a quarter of") and written fractions ("3/4").
+   * Counted as one feature because each word is rare: 200 labelled rows hold too few of any one
+   * of them for its hashed bucket to learn a weight (issue #15; bench/README.md, "routing").
+   */
+  fractions: number;
+  /** Percentages and ratios ("%", "percent", "ratio", "proportion"): the same reasoning, kept apart. */
+  percentages: number;
   words: number;
   /** Share (0..1, 3 decimals) of letters outside ASCII. */
   nonAsciiLetters: number;
@@ -85,6 +94,10 @@ const CHOICE_WORD = /\b(?:multiple[- ]choice|choices?|options?)\b/i;
 const YES_NO_ASK = /\b(?:yes or no|yes\/no|true or false|"yes" or "no")\b/i;
 const TOOL_DEFINITION = /"(?:parameters|input_schema)"\s*:\s*\{/g;
 const MATH = /[=+*/^<>≤≥∑∫√π]|\\(?:frac|sum|int|sqrt|cdot|times|le|ge|pi|alpha|beta)\b/g;
+/** Fraction words, and a digit, a slash and a digit (one match per written fraction, in constant steps a character). */
+const FRACTION =
+  /\b(?:half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?)\b|\d\/\d/gi;
+const PERCENTAGE = /%|\b(?:percent(?:age)?s?|per cent|ratios?|proportions?)\b/gi;
 const SENTENCE_END = /[.!?;\n]/;
 
 function count(re: RegExp, text: string): number {
@@ -305,6 +318,8 @@ function structuralFeaturesOfText(fullText: string, messages: ChatMessage[]): St
     toolDefinitions: count(TOOL_DEFINITION, text),
     digits: scan.digits,
     mathSymbols: count(MATH, text),
+    fractions: count(FRACTION, text),
+    percentages: count(PERCENTAGE, text),
     words: scan.words,
     nonAsciiLetters: scan.nonAscii,
     scriptCjk: scan.dominant === 'cjk' ? 1 : 0,
@@ -588,4 +603,8 @@ export const STRUCTURAL_FEATURE_NAMES: readonly (keyof StructuralFeatures)[] = [
   'scriptCyrillic',
   'scriptArabic',
   'scriptOther',
+  // Added for issue #15. A classifier keeps the names it was trained with (its standardiser's
+  // `names`), so one trained before these were added reads neither.
+  'fractions',
+  'percentages',
 ];
