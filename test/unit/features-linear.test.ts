@@ -379,8 +379,8 @@ describe('bounded and linear', () => {
     }
     // What the features say of them: counted in the bounded text.
     expect(result['newlines']!.structural.instructions).toBe(0);
-    // "1/1" matches, then the next match starts at the following digit: one every 4 characters.
-    expect(result['slashed digits']!.structural.fractions).toBeGreaterThan(FEATURE_TEXT_LIMIT / 4 - 3);
+    // Every slash is between two digits: one every 2 characters.
+    expect(result['slashed digits']!.structural.fractions).toBeGreaterThan(FEATURE_TEXT_LIMIT / 2 - 5);
     expect(result['digit run then a slash']!.structural.fractions).toBeGreaterThan(
       FEATURE_TEXT_LIMIT / 4096 - 3,
     );

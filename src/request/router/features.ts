@@ -51,12 +51,13 @@ export interface StructuralFeatures {
   mathSymbols: number;
   /**
    * Proportional reasoning, which weaker models get wrong more often than arithmetic of the same
-   * length: fraction words ("half", "two thirds", "a quarter of") and written fractions ("3/4").
+   * length: fraction words ("half", "two thirds", "a quarter of"; a whole run of ASCII letters,
+   * either case) and written fractions (a slash between two digits, "3/4").
    * Counted as one feature because each word is rare: 200 labelled rows hold too few of any one
    * of them for its hashed bucket to learn a weight (issue #15; bench/README.md, "routing").
    */
   fractions: number;
-  /** Percentages and ratios ("%", "percent", "ratio", "proportion"): the same reasoning, kept apart. */
+  /** Percentages and ratios ("%", "percent(age)(s)", "ratio(s)", "proportion(s)"): the same reasoning, kept apart. */
   percentages: number;
   words: number;
   /** Share (0..1, 3 decimals) of letters outside ASCII. */
@@ -94,10 +95,6 @@ const CHOICE_WORD = /\b(?:multiple[- ]choice|choices?|options?)\b/i;
 const YES_NO_ASK = /\b(?:yes or no|yes\/no|true or false|"yes" or "no")\b/i;
 const TOOL_DEFINITION = /"(?:parameters|input_schema)"\s*:\s*\{/g;
 const MATH = /[=+*/^<>≤≥∑∫√π]|\\(?:frac|sum|int|sqrt|cdot|times|le|ge|pi|alpha|beta)\b/g;
-/** Fraction words, and a digit, a slash and a digit (one match per written fraction, in constant steps a character). */
-const FRACTION =
-  /\b(?:half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?)\b|\d\/\d/gi;
-const PERCENTAGE = /%|\b(?:percent(?:age)?s?|per cent|ratios?|proportions?)\b/gi;
 const SENTENCE_END = /[.!?;\n]/;
 
 function count(re: RegExp, text: string): number {
@@ -136,6 +133,9 @@ export function featureText(text: string): string {
   const head = FEATURE_TEXT_LIMIT / 2;
   return `${text.slice(0, head)}\n${text.slice(text.length - (FEATURE_TEXT_LIMIT - head - 1))}`;
 }
+
+/** The line terminators other than \n (a text without them has lines ended by \n alone). */
+const OTHER_LINE_TERMINATORS = /[\r\u2028\u2029]/;
 
 /** Line terminators: where `^` matches in a multiline regex (after \n, \r, U+2028, U+2029). */
 function isLineTerminator(c: number): boolean {
@@ -234,13 +234,19 @@ function countLineAnchored(
   limit = Number.POSITIVE_INFINITY,
 ): number {
   const n = text.length;
+  // Lines end at \n alone in most prompts: then the native indexOf finds each line's end, several
+  // times faster than a loop over its characters in JavaScript.
+  const lfOnly = !OTHER_LINE_TERMINATORS.test(text);
   let matches = 0;
   let pos = 0; // where the global regex would search next (its lastIndex)
   while (pos < n && matches < limit) {
     // The first line start at or after pos.
     let at = pos;
     if (at > 0 && !isLineTerminator(text.charCodeAt(at - 1))) {
-      while (at < n && !isLineTerminator(text.charCodeAt(at))) at++;
+      if (lfOnly) {
+        const lf = text.indexOf('\n', at);
+        at = lf < 0 ? n : lf;
+      } else while (at < n && !isLineTerminator(text.charCodeAt(at))) at++;
       at++;
     }
     // Its leading whitespace (across blank lines): the one place the tail can start.
@@ -318,8 +324,8 @@ function structuralFeaturesOfText(fullText: string, messages: ChatMessage[]): St
     toolDefinitions: count(TOOL_DEFINITION, text),
     digits: scan.digits,
     mathSymbols: count(MATH, text),
-    fractions: count(FRACTION, text),
-    percentages: count(PERCENTAGE, text),
+    fractions: scan.fractions,
+    percentages: scan.percentages,
     words: scan.words,
     nonAsciiLetters: scan.nonAscii,
     scriptCjk: scan.dominant === 'cjk' ? 1 : 0,
@@ -337,7 +343,7 @@ function isSpace(c: number): boolean {
  * One pass over the characters: words (runs of non-space), digits, question marks, and the
  * dominant script of the letters by counting code points (no dictionary).
  */
-/** ASCII classes for scanText: 1 space, 2 letter, 3 digit, 4 '?', 0 anything else. */
+/** ASCII classes for scanText: 1 space, 2 letter, 3 digit, 4 '?', 5 '%', 6 '/', 0 anything else. */
 const ASCII_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   ASCII_CLASS[c] =
@@ -349,13 +355,53 @@ for (let c = 0; c < 128; c++) {
           ? 3
           : c === 63
             ? 4
-            : 0;
+            : c === 37
+              ? 5
+              : c === 47
+                ? 6
+                : 0;
+}
+
+/** FNV-1a over the lower-cased letters of a run of ASCII letters, as scanText computes it. */
+function letterRunHash(word: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < word.length; i++) h = Math.imul(h ^ (word.charCodeAt(i) | 0x20), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * The words `fractions` and `percentages` count, by the hash of their letters: scanText hashes
+ * each run of ASCII letters as it passes and compares the run with a word only on a hash hit, so
+ * the two counts cost a multiply a letter and a table lookup a word, instead of two more regex
+ * passes over the text (bench/README.md, "routing-latency").
+ */
+const PROPORTION_WORDS = new Map<number, { word: string; fraction: boolean }>();
+for (const [words, fraction] of [
+  ['half halves third thirds quarter quarters fourth fourths fifth fifths sixth sixths', true],
+  ['seventh sevenths eighth eighths ninth ninths tenth tenths', true],
+  ['percent percents percentage percentages ratio ratios proportion proportions', false],
+] as const) {
+  for (const word of words.split(' ')) PROPORTION_WORDS.set(letterRunHash(word), { word, fraction });
+}
+const PROPORTION_FILTER_MASK = 4095;
+const PROPORTION_FILTER = new Uint8Array(PROPORTION_FILTER_MASK + 1);
+for (const h of PROPORTION_WORDS.keys()) PROPORTION_FILTER[h & PROPORTION_FILTER_MASK] = 1;
+
+/** The proportion word the letters text[start, end) spell (either case), or undefined. */
+function proportionWord(text: string, start: number, end: number, hash: number) {
+  const hit = PROPORTION_WORDS.get(hash);
+  if (hit === undefined || hit.word.length !== end - start) return undefined;
+  for (let j = 0; j < hit.word.length; j++)
+    if ((text.charCodeAt(start + j) | 0x20) !== hit.word.charCodeAt(j)) return undefined;
+  return hit;
 }
 
 function scanText(text: string): {
   words: number;
   digits: number;
   questions: number;
+  fractions: number;
+  percentages: number;
   dominant: 'latin' | 'cjk' | 'cyrillic' | 'arabic' | 'other';
   nonAscii: number;
 } {
@@ -368,12 +414,42 @@ function scanText(text: string): {
   let words = 0;
   let digits = 0;
   let questions = 0;
+  let fractions = 0;
+  let percentages = 0;
   let inWord = false;
+  // The run of ASCII letters being read: where it started (-1: none) and its hash so far.
+  let runStart = -1;
+  let runHash = 0;
+  const endRun = (end: number) => {
+    // A typed-array filter first: most words are not proportion words, and a Map lookup per word
+    // costs more than the rest of the scan.
+    const h = runHash >>> 0;
+    if (PROPORTION_FILTER[h & PROPORTION_FILTER_MASK] === 1) {
+      const hit = proportionWord(text, runStart, end, h);
+      if (hit?.fraction) fractions++;
+      else if (hit) percentages++;
+    }
+    runStart = -1;
+  };
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c < 128) {
       const k = ASCII_CLASS[c]!;
+      if (k === 2) {
+        if (!inWord) {
+          words++;
+          inWord = true;
+        }
+        latin++;
+        if (runStart < 0) {
+          runStart = i;
+          runHash = 0x811c9dc5;
+        }
+        runHash = Math.imul(runHash ^ (c | 0x20), 0x01000193);
+        continue;
+      }
+      if (runStart >= 0) endRun(i);
       if (k === 1) {
         inWord = false;
         continue;
@@ -382,11 +458,15 @@ function scanText(text: string): {
         words++;
         inWord = true;
       }
-      if (k === 2) latin++;
-      else if (k === 3) digits++;
+      if (k === 3) digits++;
       else if (k === 4) questions++;
+      else if (k === 5) percentages++;
+      // A written fraction: a slash between two digits ("3/4"; "1/2/3" holds two).
+      else if (k === 6 && i > 0 && isDigit(text.charCodeAt(i - 1)) && isDigit(text.charCodeAt(i + 1)))
+        fractions++;
       continue;
     }
+    if (runStart >= 0) endRun(i);
     if (isSpace(c)) {
       inWord = false;
       continue;
@@ -407,6 +487,7 @@ function scanText(text: string): {
     }
     nonAscii++;
   }
+  if (runStart >= 0) endRun(n);
   const letters = latin + cjk + cyrillic + arabic + other;
   const counts = { latin, cjk, cyrillic, arabic, other };
   let dominant: keyof typeof counts = 'latin';
@@ -416,6 +497,8 @@ function scanText(text: string): {
     words,
     digits,
     questions,
+    fractions,
+    percentages,
     dominant,
     nonAscii: letters === 0 ? 0 : Math.round((nonAscii / letters) * 1000) / 1000,
   };
