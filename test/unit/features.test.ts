@@ -56,6 +56,9 @@ describe('structural features', () => {
     expect(f.fractions).toBe(6);
     // %, ratio, percent
     expect(f.percentages).toBe(3);
+    const loud = structuralFeatures([{ role: 'user', content: 'HALF of 1/2/3 is a Third; RATIO.' }]);
+    expect(loud.fractions).toBe(4); // either case; "1/2/3" holds two slashes between digits
+    expect(loud.percentages).toBe(1);
     const none = structuralFeatures([{ role: 'user', content: 'Halfway there, 34 / 5 people.' }]);
     expect(none.fractions).toBe(0); // "halfway" is not "half"; a spaced slash is not a fraction
     expect(none.percentages).toBe(0);

@@ -339,10 +339,6 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x2028 || c === 0x2029 || c === 0x3000;
 }
 
-/**
- * One pass over the characters: words (runs of non-space), digits, question marks, and the
- * dominant script of the letters by counting code points (no dictionary).
- */
 /** ASCII classes for scanText: 1 space, 2 letter, 3 digit, 4 '?', 5 '%', 6 '/', 0 anything else. */
 const ASCII_CLASS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
@@ -396,6 +392,11 @@ function proportionWord(text: string, start: number, end: number, hash: number) 
   return hit;
 }
 
+/**
+ * One pass over the characters: words (runs of non-space), digits, question marks, fractions and
+ * percentages (PROPORTION_WORDS, '%', a slash between digits), and the dominant script of the
+ * letters by counting code points.
+ */
 function scanText(text: string): {
   words: number;
   digits: number;
