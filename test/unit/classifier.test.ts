@@ -109,6 +109,8 @@ describe('the pre-route classifier (logistic regression, L2)', () => {
       predictWithClassifier(compileClassifier(m), f, ['small']).rungs[0]!;
     expect(p(learned, withFractions)).not.toBeCloseTo(p(learned, plain), 3);
     expect(p(old, withFractions)).toBe(p(old, plain));
+    expect(p(old, plain)).toBeGreaterThan(0);
+    expect(p(old, plain)).toBeLessThan(1);
   });
 
   it('trains no task-type heads on a single task family', () => {
